@@ -1,0 +1,264 @@
+"""Input validation shared by every estimator: one series, a list, or a 3-D block.
+
+The data conventions of the design card live here and nowhere else:
+
+* one series is an array ``(T, d)``; a 1-D array is ``(T, 1)``;
+* several series are a list of ``(T_i, d)`` arrays or a 3-D array ``(n, T, d)``;
+* pandas Series/DataFrame are accepted and their index is remembered;
+* outputs are handed back in the caller's structure (:meth:`SeriesSet.restore`).
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.utils import check_array
+from sklearn.utils.validation import validate_data
+
+__all__ = [
+    "SeriesSet",
+    "check_series",
+    "check_paired_series",
+    "check_washout",
+    "check_in_range",
+    "group_by_length",
+    "record_n_features",
+]
+
+
+@dataclass
+class SeriesSet:
+    """Validated series plus what is needed to return outputs in the caller's layout.
+
+    Attributes
+    ----------
+    series : list of ndarray of shape (T_i, d)
+        The validated series, each 2-D, finite, of the requested dtype.
+    layout : {"single", "list", "array"}
+        How the caller passed them: one series, a list, or a 3-D array.
+    index : pandas.Index or None
+        The index of a single pandas input, else None.
+    was_1d : bool
+        True when a single series was passed as a 1-D array or pandas Series.
+    columns : list or None
+        Column names of a single DataFrame input, else None.
+    """
+
+    series: list
+    layout: str
+    index: object = None
+    was_1d: bool = False
+    columns: object = None
+    original_first: object = field(default=None, repr=False)
+
+    @property
+    def n_features(self) -> int:
+        return self.series[0].shape[1]
+
+    @property
+    def lengths(self) -> list[int]:
+        return [s.shape[0] for s in self.series]
+
+    def __len__(self) -> int:
+        return len(self.series)
+
+    def restore(self, outputs):
+        """Return ``outputs`` (one array per series) in the caller's structure."""
+        outputs = list(outputs)
+        if self.layout == "single":
+            return outputs[0]
+        if self.layout == "array":
+            return np.stack(outputs)
+        return outputs
+
+
+def _is_pandas(obj) -> bool:
+    return type(obj).__module__.split(".")[0] == "pandas"
+
+
+def _as_numeric_array(x, name: str, dtype) -> np.ndarray:
+    if _is_pandas(x):
+        x = x.to_numpy()
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as exc:  # ragged nested lists and the like
+        raise ValueError(f"{name} could not be read as a numeric array: {exc}") from exc
+    if arr.dtype.kind == "c":
+        raise TypeError(f"{name} must be real-valued; got complex dtype {arr.dtype}.")
+    if arr.dtype.kind not in "biuf":
+        try:
+            arr = arr.astype(dtype)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"{name} must contain numbers; got an array of dtype {arr.dtype} "
+                f"that cannot be converted to {np.dtype(dtype).name}."
+            ) from exc
+    return arr
+
+
+def _check_one_series(x, name: str, dtype, min_length: int) -> np.ndarray:
+    arr = _as_numeric_array(x, name, dtype)
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be one series of shape (T,) or (T, d); got an array with "
+            f"{arr.ndim} dimensions and shape {arr.shape}."
+        )
+    if arr.shape[0] < min_length:
+        raise ValueError(
+            f"{name} has {arr.shape[0]} time steps; at least {min_length} are required."
+        )
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} has 0 features; at least 1 is required.")
+    return check_array(
+        arr, dtype=dtype, ensure_all_finite=True, input_name=name, ensure_min_samples=1
+    )
+
+
+def check_series(X, *, name: str = "X", dtype=np.float64, min_length: int = 1) -> SeriesSet:
+    """Validate one or several time series.
+
+    Parameters
+    ----------
+    X : array-like, pandas object, list of array-likes, or 3-D array
+        ``(T,)`` or ``(T, d)`` for one series; a list of ``(T_i, d)`` arrays
+        or an ``(n, T, d)`` array for several.
+    name : str
+        Argument name used in error messages.
+    dtype : numpy dtype
+        Dtype of the returned arrays.
+    min_length : int
+        Minimum number of time steps of each series.
+
+    Returns
+    -------
+    SeriesSet
+
+    Raises
+    ------
+    TypeError
+        Non-numeric or complex data, or ``None``.
+    ValueError
+        NaN/inf, wrong number of dimensions, empty input, series that are too
+        short, or series with different numbers of features.
+    """
+    if X is None:
+        raise TypeError(f"{name} is required; got None.")
+    if isinstance(X, (str, bytes, numbers.Number)):
+        raise TypeError(f"{name} must be an array-like of numbers; got {type(X).__name__}.")
+    if isinstance(X, (list, tuple)) and len(X) == 0:
+        raise ValueError(f"{name} is empty; pass at least one series.")
+    if isinstance(X, (list, tuple)) and _looks_like_list_of_series(X):
+        series = [
+            _check_one_series(x, f"{name}[{i}]", dtype, min_length) for i, x in enumerate(X)
+        ]
+        widths = {s.shape[1] for s in series}
+        if len(widths) > 1:
+            raise ValueError(
+                f"All series in {name} must have the same number of features; "
+                f"got {sorted(widths)}."
+            )
+        return SeriesSet(series, "list", original_first=X[0])
+    if _is_pandas(X):
+        index = X.index
+        columns = list(X.columns) if X.ndim == 2 else None
+        arr = _check_one_series(X, name, dtype, min_length)
+        return SeriesSet([arr], "single", index=index, was_1d=X.ndim == 1,
+                         columns=columns, original_first=X if X.ndim == 2 else arr)
+    arr = _as_numeric_array(X, name, dtype)
+    if arr.ndim == 3:
+        if arr.shape[0] == 0:
+            raise ValueError(f"{name} is empty; the 3-D array holds 0 series.")
+        series = [_check_one_series(a, f"{name}[{i}]", dtype, min_length)
+                  for i, a in enumerate(arr)]
+        return SeriesSet(series, "array", original_first=series[0])
+    if arr.ndim == 0 or arr.ndim > 3:
+        raise ValueError(
+            f"{name} must be (T,), (T, d), (n_series, T, d) or a list of series; "
+            f"got an array of shape {arr.shape}."
+        )
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty; got an array of shape {arr.shape}.")
+    checked = _check_one_series(arr, name, dtype, min_length)
+    return SeriesSet([checked], "single", was_1d=arr.ndim == 1, original_first=checked)
+
+
+def _looks_like_list_of_series(X) -> bool:
+    """A list of arrays/pandas objects is several series; nested lists of numbers are one array."""
+    return all(hasattr(x, "shape") for x in X)
+
+
+def check_paired_series(X: SeriesSet, y: SeriesSet, *, x_name="X", y_name="y") -> None:
+    """Check that two validated inputs hold the same number of series of equal lengths."""
+    if len(X) != len(y):
+        raise ValueError(
+            f"{x_name} holds {len(X)} series but {y_name} holds {len(y)}; they must match."
+        )
+    for i, (tx, ty) in enumerate(zip(X.lengths, y.lengths)):
+        if tx != ty:
+            where = "" if len(X) == 1 else f" (series {i})"
+            raise ValueError(
+                f"{x_name} has {tx} time steps but {y_name} has {ty}{where}; lengths must match."
+            )
+
+
+def check_washout(washout, lengths, *, name: str = "washout", extra: int = 0) -> int:
+    """Validate a washout length against the series it will be cut from.
+
+    ``extra`` is the number of further steps each series needs after the washout
+    (e.g. 1 for a forecaster, whose last step has no target).
+    """
+    if isinstance(washout, bool) or not isinstance(washout, numbers.Integral) or washout < 0:
+        raise ValueError(f"{name} must be a non-negative integer; got {washout!r}.")
+    for i, length in enumerate(lengths):
+        if length <= washout + extra:
+            where = "the series" if len(lengths) == 1 else f"series {i}"
+            raise ValueError(
+                f"{where} has {length} time steps, which is not longer than "
+                f"{name}={washout}" + (f" + {extra}" if extra else "")
+                + "; pass longer series or a smaller washout."
+            )
+    return int(washout)
+
+
+def check_in_range(value, name: str, low=None, high=None, *, low_inclusive=True,
+                   high_inclusive=True, integer=False):
+    """Check a scalar hyperparameter lies in an interval; return it unchanged."""
+    kind = "an integer" if integer else "a number"
+    ok_type = isinstance(value, numbers.Integral if integer else numbers.Real) and not isinstance(
+        value, bool
+    )
+    if not ok_type or not np.isfinite(value):
+        raise ValueError(f"{name} must be {kind}; got {value!r}.")
+    too_low = low is not None and (value < low if low_inclusive else value <= low)
+    too_high = high is not None and (value > high if high_inclusive else value >= high)
+    if too_low or too_high:
+        left = "[" if low_inclusive else "("
+        right = "]" if high_inclusive else ")"
+        lo = "-inf" if low is None else low
+        hi = "inf" if high is None else high
+        raise ValueError(f"{name} must be in {left}{lo}, {hi}{right}; got {value!r}.")
+    return value
+
+
+def group_by_length(lengths) -> dict[int, list[int]]:
+    """Map each distinct length to the positions of the series that have it."""
+    groups: dict[int, list[int]] = {}
+    for i, length in enumerate(lengths):
+        groups.setdefault(int(length), []).append(i)
+    return groups
+
+
+def record_n_features(estimator, X: SeriesSet, *, reset: bool) -> None:
+    """Set (``reset=True``) or check ``n_features_in_`` / ``feature_names_in_``.
+
+    Delegates to scikit-learn so that error and warning messages are the ones
+    its users know.
+    """
+    first = X.original_first
+    if not (_is_pandas(first) and getattr(first, "ndim", 0) == 2):
+        first = X.series[0]
+    validate_data(estimator, first, reset=reset, skip_check_array=True)
