@@ -1,0 +1,1 @@
+"""Generators of benchmark series and loaders of real series (installed as ``reservoir.datasets``)."""

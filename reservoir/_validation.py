@@ -14,6 +14,7 @@ import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
@@ -86,14 +87,14 @@ def _as_numeric_array(x, name: str, dtype) -> np.ndarray:
     except (TypeError, ValueError) as exc:  # ragged nested lists and the like
         raise ValueError(f"{name} could not be read as a numeric array: {exc}") from exc
     if arr.dtype.kind == "c":
-        raise TypeError(f"{name} must be real-valued; got complex dtype {arr.dtype}.")
+        raise ValueError(f"Complex data not supported: {name} must be real-valued; got {arr.dtype}.")
     if arr.dtype.kind not in "biuf":
         try:
             arr = arr.astype(dtype)
         except (TypeError, ValueError) as exc:
             raise TypeError(
                 f"{name} must contain numbers; got an array of dtype {arr.dtype} "
-                f"that cannot be converted to {np.dtype(dtype).name}."
+                f"that cannot be converted to {np.dtype(dtype).name} ({exc})."
             ) from exc
     return arr
 
@@ -107,15 +108,12 @@ def _check_one_series(x, name: str, dtype, min_length: int) -> np.ndarray:
             f"{name} must be one series of shape (T,) or (T, d); got an array with "
             f"{arr.ndim} dimensions and shape {arr.shape}."
         )
+    arr = check_array(arr, dtype=dtype, ensure_all_finite=True, input_name=name)
     if arr.shape[0] < min_length:
         raise ValueError(
             f"{name} has {arr.shape[0]} time steps; at least {min_length} are required."
         )
-    if arr.shape[1] == 0:
-        raise ValueError(f"{name} has 0 features; at least 1 is required.")
-    return check_array(
-        arr, dtype=dtype, ensure_all_finite=True, input_name=name, ensure_min_samples=1
-    )
+    return arr
 
 
 def check_series(X, *, name: str = "X", dtype=np.float64, min_length: int = 1) -> SeriesSet:
@@ -147,6 +145,8 @@ def check_series(X, *, name: str = "X", dtype=np.float64, min_length: int = 1) -
     """
     if X is None:
         raise TypeError(f"{name} is required; got None.")
+    if sp.issparse(X):
+        check_array(X, accept_sparse=False, input_name=name)  # raises scikit-learn's TypeError
     if isinstance(X, (str, bytes, numbers.Number)):
         raise TypeError(f"{name} must be an array-like of numbers; got {type(X).__name__}.")
     if isinstance(X, (list, tuple)) and len(X) == 0:
@@ -180,8 +180,6 @@ def check_series(X, *, name: str = "X", dtype=np.float64, min_length: int = 1) -
             f"{name} must be (T,), (T, d), (n_series, T, d) or a list of series; "
             f"got an array of shape {arr.shape}."
         )
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty; got an array of shape {arr.shape}.")
     checked = _check_one_series(arr, name, dtype, min_length)
     return SeriesSet([checked], "single", was_1d=arr.ndim == 1, original_first=checked)
 
@@ -261,4 +259,12 @@ def record_n_features(estimator, X: SeriesSet, *, reset: bool) -> None:
     first = X.original_first
     if not (_is_pandas(first) and getattr(first, "ndim", 0) == 2):
         first = X.series[0]
-    validate_data(estimator, first, reset=reset, skip_check_array=True)
+    try:
+        validate_data(estimator, first, reset=reset, skip_check_array=True)
+    except ValueError as exc:
+        if X.was_1d and "features" in str(exc):
+            raise ValueError(
+                f"{exc} A 1-D array is read as one univariate series (T, 1); "
+                "Reshape your data if it holds one step of several features."
+            ) from exc
+        raise

@@ -1,0 +1,494 @@
+"""Reservoir estimators: a fixed reservoir, a trained readout, a washout.
+
+* :class:`ReservoirRegressor` maps an input series to a target series step by
+  step (e.g. NARMA).
+* :class:`ReservoirForecaster` learns ``y[t] -> y[t+1]`` with teacher forcing
+  and generates in closed loop, feeding its own predictions back.
+
+Both take any reservoir that honours :class:`reservoir.base.BaseReservoir`
+(``ESN``, ``LSM``, deep variants) and any scikit-learn regressor as readout.
+With the default :class:`~reservoir.readouts.RidgeReadout`, states are
+streamed into the readout's accumulated normal equations block by block, so
+memory does not grow with the length of the training series.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.metrics import r2_score
+from sklearn.utils.validation import check_is_fitted
+
+from ._forecast import check_n_steps, format_forecast, warn_if_diverged
+from ._validation import (
+    SeriesSet,
+    check_paired_series,
+    check_series,
+    check_washout,
+    group_by_length,
+    record_n_features,
+)
+from .esn import ESN
+from .readouts import RidgeReadout
+
+__all__ = ["ReservoirRegressor", "ReservoirForecaster", "expected_failed_checks"]
+
+#: Time steps simulated per block when states are streamed into the readout.
+STATE_BLOCK_STEPS = 4096
+
+
+def expected_failed_checks(estimator) -> dict[str, str]:
+    """The scikit-learn estimator checks a sequence model fails by nature, with the reason.
+
+    Pass the result to ``sklearn.utils.estimator_checks.check_estimator(...,
+    expected_failed_checks=...)``. Rows of ``X`` are time steps of one series,
+    not independent samples, so any check that permutes or subsets rows and
+    expects the per-row outputs to stay the same cannot hold.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+
+    Returns
+    -------
+    dict of str -> str
+    """
+    sequence = {
+        "check_methods_subset_invariance": (
+            "rows are time steps: the output at a step depends on the steps before it"
+        ),
+        "check_methods_sample_order_invariance": (
+            "rows are time steps: reordering them changes the reservoir's trajectory"
+        ),
+        "check_fit1d": "a 1-D array is one univariate series by the library's data conventions",
+    }
+    from .base import BaseReservoir
+
+    if isinstance(estimator, BaseReservoir):
+        sequence["check_dict_unchanged"] = (
+            "transform records the final reservoir state in final_state_ so a run can be continued"
+        )
+    return sequence
+
+
+class _ReservoirModel(BaseEstimator):
+    """Shared machinery: building the reservoir and readout, feature blocks, readout calls."""
+
+    def _build(self, n_input_features, inputs: list):
+        reservoir = self.reservoir if self.reservoir is not None else ESN(
+            random_state=self.random_state
+        )
+        self.reservoir_ = clone(reservoir).fit(inputs)
+        self.readout_ = clone(self.readout if self.readout is not None else RidgeReadout())
+        if not isinstance(self.include_input, bool):
+            raise ValueError(f"include_input must be True or False; got {self.include_input!r}.")
+
+    def _features(self, states, inputs):
+        """Readout features for one block: states, followed by the inputs if include_input."""
+        if self.include_input:
+            return np.concatenate([states, inputs.astype(states.dtype, copy=False)], axis=-1)
+        return states
+
+    def _training_blocks(self, inputs: list, targets: list, washout: int):
+        """Yield (features, targets) blocks for the readout, washout steps excluded.
+
+        Equal-length series advance together through the reservoir; each group
+        is simulated in blocks of ``STATE_BLOCK_STEPS`` steps, continuing from
+        the state where the previous block ended.
+        """
+        rng = self.reservoir_.noise_rng()
+        for length, members in group_by_length([len(u) for u in inputs]).items():
+            U = np.stack([inputs[i] for i in members])
+            Y = np.stack([targets[i] for i in members])
+            state = self.reservoir_.default_state(len(members))
+            for start in range(0, length, STATE_BLOCK_STEPS):
+                stop = min(start + STATE_BLOCK_STEPS, length)
+                states, state = self.reservoir_.simulate(U[:, start:stop], state, rng=rng)
+                keep = max(washout - start, 0)
+                if keep >= stop - start:
+                    continue
+                F = self._features(states[:, keep:], U[:, start + keep:stop])
+                yield F.reshape(-1, F.shape[-1]), Y[:, start + keep:stop].reshape(-1, Y.shape[-1])
+
+    def _fit_readout(self, blocks):
+        """Fit the readout on feature blocks: streamed for RidgeReadout, concatenated otherwise."""
+        if isinstance(self.readout_, RidgeReadout):
+            for F, Y in blocks:
+                self.readout_.partial_fit(F, Y[:, 0] if self.n_outputs_ == 1 else Y)
+            return
+        pairs = list(blocks)
+        F = np.concatenate([f for f, _ in pairs])
+        Y = np.concatenate([y for _, y in pairs])
+        self.readout_.fit(F, Y[:, 0] if self.n_outputs_ == 1 else Y)
+
+    def _readout_predict(self, F):
+        """Readout predictions as a 2-D array (n, n_outputs_)."""
+        flat = F.reshape(-1, F.shape[-1])
+        pred = np.asarray(self.readout_.predict(flat), dtype=float)
+        return pred.reshape(*F.shape[:-1], self.n_outputs_)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+class ReservoirRegressor(RegressorMixin, _ReservoirModel):
+    """Per-time-step regression on the states of a fixed reservoir.
+
+    The reservoir turns the input series ``X`` into a state series; a readout
+    trained on the states (after ``washout`` steps of each series) maps them
+    to the target ``y`` at the same step.
+
+    Parameters
+    ----------
+    reservoir : reservoir transformer, optional
+        Any :class:`reservoir.base.BaseReservoir` (``ESN``, ``LSM``, ...);
+        cloned at fit. Default ``ESN(random_state=random_state)``.
+    readout : scikit-learn regressor, optional
+        Cloned at fit. Default :class:`~reservoir.readouts.RidgeReadout`.
+    washout : int, default=0
+        Initial steps of each series excluded from fitting and scoring, while
+        the reservoir forgets its initial state.
+    include_input : bool, default=True
+        Concatenate the current input to the state before the readout, as in
+        Jaeger's and Lukoševičius' ESNs.
+    random_state : int, RandomState instance or None
+        Seed of the default reservoir (ignored when ``reservoir`` is given,
+        which keeps its own seed).
+
+    Attributes
+    ----------
+    reservoir_ : fitted reservoir
+    readout_ : fitted readout
+    n_features_in_ : int
+    n_outputs_ : int
+
+    Examples
+    --------
+    >>> from reservoir import ESN, ReservoirRegressor
+    >>> from reservoir.datasets import narma
+    >>> u, y = narma(n_steps=1200, order=10, random_state=0)
+    >>> reg = ReservoirRegressor(ESN(n_units=100, random_state=0), washout=100)
+    >>> r2 = reg.fit(u[:1000], y[:1000]).score(u[1000:], y[1000:])
+    """
+
+    def __init__(self, reservoir=None, readout=None, washout=0, include_input=True,
+                 random_state=None):
+        self.reservoir = reservoir
+        self.readout = readout
+        self.washout = washout
+        self.include_input = include_input
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        """Fit the readout on the reservoir states of ``X`` to the targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like (T,) or (T, d), list of such, or (n, T, d) array
+        y : array-like (T,) or (T, k) per series, same structure and lengths as X
+
+        Returns
+        -------
+        self
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        Xs = check_series(X, name="X")
+        ys = check_series(y, name="y")
+        check_paired_series(Xs, ys)
+        washout = check_washout(self.washout, Xs.lengths)
+        record_n_features(self, Xs, reset=True)
+        self.n_outputs_ = ys.n_features
+        self._y_1d = ys.was_1d
+        self._build(Xs.n_features, Xs.series)
+        self._fit_readout(self._training_blocks(Xs.series, ys.series, washout))
+        return self
+
+    def predict(self, X):
+        """Predict the target at every step of ``X`` (washout steps included).
+
+        Parameters
+        ----------
+        X : array-like (T,) or (T, d), list of such, or (n, T, d) array
+
+        Returns
+        -------
+        y_pred : same structure as X; (T,) per series when y was 1-D at fit
+        """
+        check_is_fitted(self)
+        Xs = check_series(X, name="X")
+        record_n_features(self, Xs, reset=False)
+        states, _ = self.reservoir_.run(Xs.series)
+        preds = [self._readout_predict(self._features(s, u)) for s, u in zip(states, Xs.series)]
+        if self._y_1d:
+            preds = [p[:, 0] for p in preds]
+        return Xs.restore(preds)
+
+    def score(self, X, y, sample_weight=None):
+        """R² of the predictions on the steps after the washout of each series.
+
+        Parameters
+        ----------
+        X, y : as in :meth:`fit`
+        sample_weight : ignored per-step weights are not supported; must be None
+
+        Returns
+        -------
+        float
+        """
+        Xs = check_series(X, name="X")
+        ys = check_series(y, name="y")
+        check_paired_series(Xs, ys)
+        washout = check_washout(self.washout, Xs.lengths)
+        pred = self.predict(Xs.series)
+        y_true = np.concatenate([t[washout:] for t in ys.series])
+        y_pred = np.concatenate([p.reshape(len(p), -1)[washout:] for p in pred])
+        return r2_score(y_true, y_pred, sample_weight=sample_weight)
+
+
+class ReservoirForecaster(_ReservoirModel):
+    """Autoregressive forecaster: teacher-forced training, closed-loop generation.
+
+    Training feeds the true ``y[t]`` (and the exogenous ``X[t]``) and fits the
+    readout to predict ``y[t+1]``. :meth:`predict` then runs in closed loop,
+    feeding each prediction back as the next input.
+
+    Parameters
+    ----------
+    reservoir : reservoir transformer, optional
+        Must be causal (a bidirectional reservoir is refused). Default
+        ``ESN(random_state=random_state)``.
+    readout : scikit-learn regressor, optional
+        Default :class:`~reservoir.readouts.RidgeReadout`.
+    washout : int, default=100
+        Initial steps of each training series excluded from fitting.
+    include_input : bool, default=True
+        Concatenate the current input to the state before the readout.
+    divergence_factor : float, default=1e3
+        A closed-loop forecast whose magnitude exceeds this multiple of the
+        largest training value triggers a
+        :class:`~reservoir._forecast.ForecastDivergenceWarning`.
+    random_state : int, RandomState instance or None
+        Seed of the default reservoir.
+
+    Attributes
+    ----------
+    reservoir_, readout_ : fitted reservoir and readout
+    n_features_in_ : int
+        Number of features of ``y`` plus those of ``X``.
+    n_outputs_ : int
+        Number of features of ``y``.
+    last_state_ : ndarray of shape (S,)
+        Reservoir state at the end of the (last) training series.
+
+    Examples
+    --------
+    >>> from reservoir import ESN, ReservoirForecaster
+    >>> from reservoir.datasets import mackey_glass
+    >>> y = mackey_glass(n_steps=2000, random_state=0)
+    >>> model = ReservoirForecaster(ESN(n_units=200, random_state=0), washout=100).fit(y[:1500])
+    >>> path = model.predict(n_steps=50)
+    >>> path.shape
+    (50,)
+    """
+
+    def __init__(self, reservoir=None, readout=None, washout=100, include_input=True,
+                 divergence_factor=1e3, random_state=None):
+        self.reservoir = reservoir
+        self.readout = readout
+        self.washout = washout
+        self.include_input = include_input
+        self.divergence_factor = divergence_factor
+        self.random_state = random_state
+
+    # -- input assembly ------------------------------------------------------------
+    def _inputs(self, ys: SeriesSet, Xs: SeriesSet | None):
+        """Reservoir inputs per series: y, followed by the exogenous X when given."""
+        if Xs is None:
+            return list(ys.series)
+        return [np.concatenate([y, x], axis=1) for y, x in zip(ys.series, Xs.series)]
+
+    def _check_exog(self, X, ys: SeriesSet, name="X"):
+        if X is None:
+            if getattr(self, "n_exog_", 0):
+                raise ValueError(
+                    f"{name} is required: the forecaster was fitted with {self.n_exog_} "
+                    "exogenous features."
+                )
+            return None
+        if hasattr(self, "n_exog_") and self.n_exog_ == 0:
+            raise ValueError(f"{name} was given but the forecaster was fitted without exogenous X.")
+        Xs = check_series(X, name=name)
+        check_paired_series(ys, Xs, x_name="y" if name == "X" else "context", y_name=name)
+        return Xs
+
+    # -- fitting -------------------------------------------------------------------
+    def fit(self, y, X=None):
+        """Fit with teacher forcing: input ``y[t]`` (and ``X[t]``), target ``y[t+1]``.
+
+        Parameters
+        ----------
+        y : array-like (T,) or (T, d), pandas Series/DataFrame, list of series, or (n, T, d)
+        X : optional exogenous series, same structure and lengths as ``y``.
+            :meth:`predict` then needs their values over the forecast horizon.
+
+        Returns
+        -------
+        self
+        """
+        ys = check_series(y, name="y", min_length=2)
+        Xs = self._check_exog(X, ys)
+        self.n_exog_ = 0 if Xs is None else Xs.n_features
+        if not getattr(self.reservoir, "causal", True):
+            raise ValueError(
+                "reservoir must be causal for forecasting: a bidirectional reservoir reads "
+                "the future of the series. Use it in a regressor or classifier instead."
+            )
+        washout = check_washout(self.washout, ys.lengths, extra=1)
+        inputs = self._inputs(ys, Xs)
+        record_n_features(self, SeriesSet(inputs, ys.layout), reset=True)
+        self.n_outputs_ = ys.n_features
+        self._y_1d = ys.was_1d
+        self._index = ys.index
+        self._columns = ys.columns
+        self._name = getattr(y, "name", None)
+        self.scale_ = float(max(np.abs(s).max() for s in ys.series))
+        self._build(len(inputs[0][0]), inputs)
+        self._fit_readout(self._training_blocks(
+            [u[:-1] for u in inputs], [t[1:] for t in ys.series], washout
+        ))
+        self.last_state_, self._last_features = self._warm_up(inputs[-1])
+        return self
+
+    def _warm_up(self, inputs):
+        """Drive the reservoir through one input series; return (final state, last features)."""
+        states, final = self.reservoir_.run(inputs)
+        return final, self._features(states[-1], inputs[-1])
+
+    # -- prediction ------------------------------------------------------------------
+    def predict(self, n_steps, X=None, context=None, context_X=None):
+        """Generate ``n_steps`` values in closed loop.
+
+        Parameters
+        ----------
+        n_steps : int
+            Forecast horizon.
+        X : array-like of shape (n_steps, n_exog), optional
+            Exogenous values over the horizon (required iff fitted with X). As in
+            training, the step producing forecast ``i`` reads the exogenous value
+            one step before it (the last training/context value for ``i = 0``),
+            so the last row is not used.
+        context : series or list of series, optional
+            Warm the reservoir up on these observations and forecast from their
+            end (one forecast per series). By default forecasting continues from
+            the end of the (last) training series.
+        context_X : exogenous values aligned with ``context`` (required iff fitted with X).
+
+        Returns
+        -------
+        forecast : ndarray (n_steps,) or (n_steps, d), a pandas object when the
+            series had a frequency index, or a list / 3-D array when ``context``
+            holds several series.
+        """
+        check_is_fitted(self)
+        n_steps = check_n_steps(n_steps)
+        if context is None:
+            if context_X is not None:
+                raise ValueError("context_X was given without context.")
+            states = self.last_state_[None, :]
+            features = self._last_features[None, :]
+            template = SeriesSet([np.empty((1, 1))], "single", index=self._index,
+                                 was_1d=self._y_1d, columns=self._columns)
+        else:
+            ctx = check_series(context, name="context")
+            if ctx.n_features != self.n_outputs_:
+                raise ValueError(
+                    f"context has {ctx.n_features} features but the forecaster was fitted on "
+                    f"{self.n_outputs_}."
+                )
+            ctx_X = self._check_exog(context_X, ctx, name="context_X")
+            warm = [self._warm_up(u) for u in self._inputs(ctx, ctx_X)]
+            states = np.stack([w[0] for w in warm])
+            features = np.stack([w[1] for w in warm])
+            template = ctx
+        future_X = self._future_exog(X, n_steps, len(states))
+        paths = self._closed_loop(states, features, n_steps, future_X)
+        warn_if_diverged(paths, self.scale_, factor=self.divergence_factor)
+        forecasts = [
+            format_forecast(p, was_1d=template.was_1d, index=template.index,
+                            columns=template.columns, name=self._name)
+            for p in paths
+        ]
+        return template.restore(forecasts) if template.layout != "single" else forecasts[0]
+
+    def _future_exog(self, X, n_steps, n_series):
+        if self.n_exog_ == 0:
+            if X is not None:
+                raise ValueError("X was given but the forecaster was fitted without exogenous X.")
+            return None
+        if X is None:
+            raise ValueError(
+                f"X is required: the forecaster was fitted with {self.n_exog_} exogenous "
+                f"features, so predict needs their values over the {n_steps} forecast steps."
+            )
+        Xs = check_series(X, name="X")
+        if Xs.n_features != self.n_exog_ or any(n != n_steps for n in Xs.lengths):
+            raise ValueError(
+                f"X must hold {n_steps} steps of {self.n_exog_} exogenous features per series; "
+                f"got lengths {Xs.lengths} with {Xs.n_features} features."
+            )
+        block = np.stack(Xs.series)
+        if len(block) == 1 and n_series > 1:
+            block = np.repeat(block, n_series, axis=0)
+        if len(block) != n_series:
+            raise ValueError(f"X holds {len(block)} series but {n_series} are forecast.")
+        return block
+
+    def _closed_loop(self, state, features, n_steps, future_X):
+        """Feed predictions back: (B, S) states, (B, F) features -> (B, n_steps, d) paths."""
+        n_series = len(state)
+        paths = np.empty((n_series, n_steps, self.n_outputs_))
+        rng = self.reservoir_.noise_rng()
+        for i in range(n_steps):
+            y_next = self._readout_predict(features)
+            paths[:, i] = y_next
+            if i == n_steps - 1:
+                break
+            if not np.all(np.isfinite(y_next)):
+                paths[:, i + 1:] = np.nan
+                break
+            u = y_next if future_X is None else np.concatenate([y_next, future_X[:, i]], axis=1)
+            out, state = self.reservoir_.simulate(u[:, None, :], state, rng=rng)
+            features = self._features(out[:, 0], u)
+        return paths
+
+    def predict_next(self, y, X=None):
+        """Teacher-forced one-step-ahead predictions for every step of ``y``.
+
+        The output at step ``t`` is the prediction of ``y[t+1]`` from the
+        observations up to ``t``; the reservoir starts from rest, so the first
+        ``washout`` outputs are transients.
+
+        Parameters
+        ----------
+        y : series or list of series (same features as at fit)
+        X : exogenous values aligned with ``y`` (required iff fitted with X)
+
+        Returns
+        -------
+        predictions : same structure and shape as ``y``
+        """
+        check_is_fitted(self)
+        ys = check_series(y, name="y")
+        Xs = self._check_exog(X, ys)
+        inputs = self._inputs(ys, Xs)
+        record_n_features(self, SeriesSet(inputs, ys.layout), reset=False)
+        states, _ = self.reservoir_.run(inputs)
+        preds = [self._readout_predict(self._features(s, u)) for s, u in zip(states, inputs)]
+        if ys.was_1d:
+            preds = [p[:, 0] for p in preds]
+        return ys.restore(preds)
