@@ -42,7 +42,7 @@ class SeriesSet:
     index : pandas.Index or None
         The index of a single pandas input, else None.
     was_1d : bool
-        True when a single series was passed as a 1-D array or pandas Series.
+        True when the series were passed as 1-D arrays or pandas Series.
     columns : list or None
         Column names of a single DataFrame input, else None.
     """
@@ -161,7 +161,8 @@ def check_series(X, *, name: str = "X", dtype=np.float64, min_length: int = 1) -
                 f"All series in {name} must have the same number of features; "
                 f"got {sorted(widths)}."
             )
-        return SeriesSet(series, "list", original_first=X[0])
+        return SeriesSet(series, "list", was_1d=all(np.ndim(x) == 1 for x in X),
+                         original_first=X[0])
     if _is_pandas(X):
         index = X.index
         columns = list(X.columns) if X.ndim == 2 else None

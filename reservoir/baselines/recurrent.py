@@ -1,0 +1,747 @@
+"""Trained recurrent baselines (PyTorch): LSTM, GRU and leaky-integrator RNN.
+
+Each network is offered as a regressor (``fit(X, y)``: per-step targets) and as
+a forecaster (``fit(y, X=None)``: teacher forcing, input ``y[t]`` (+ exogenous
+``X[t]``), target ``y[t+1]``; closed-loop ``predict(n_steps)``), with the data
+conventions of the reservoir estimators: one series, a list of series or a 3-D
+block; ``washout`` warm-up steps excluded from the loss; outputs in the caller's
+structure.
+
+All six classes share one training loop (:mod:`._torch_training`) and one
+network wrapper (:mod:`._torch_nets`); they differ only in the recurrent core
+they build. torch is imported when a network is first built, so that
+``import reservoir.baselines`` works without it; without torch, ``fit`` raises
+an ImportError that says how to install it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from .._forecast import check_n_steps, format_forecast, warn_if_diverged
+from .._validation import (
+    SeriesSet,
+    check_in_range,
+    check_paired_series,
+    check_series,
+    check_washout,
+    group_by_length,
+    record_n_features,
+)
+
+__all__ = [
+    "LSTMRegressor",
+    "LSTMForecaster",
+    "GRURegressor",
+    "GRUForecaster",
+    "LeakyRNNRegressor",
+    "LeakyRNNForecaster",
+]
+
+INSTALL_HINT = (
+    "The trained recurrent baselines need PyTorch, which could not be imported. "
+    'Install it with: pip install "reservoir-rc[torch]"'
+)
+_OPTIMIZERS = ("adam", "sgd")
+_DTYPES = ("float32", "float64")
+
+
+def _torch_backend():
+    """Import torch and the private torch modules, or explain how to install torch."""
+    try:
+        import torch  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(INSTALL_HINT) from exc
+    from . import _torch_nets, _torch_training
+
+    return _torch_nets, _torch_training
+
+
+# -- small checks and helpers ---------------------------------------------------------
+def _check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False; got {value!r}.")
+    return bool(value)
+
+
+def _check_choice(value, name, choices):
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}.")
+    return value
+
+
+def _check_device(device):
+    import torch
+
+    message = f"device must be 'cpu' or a CUDA device such as 'cuda:0'; got {device!r}."
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(message) from exc
+    if resolved.type not in ("cpu", "cuda"):
+        raise ValueError(message)
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was requested but CUDA is not available.")
+    return resolved
+
+
+def _check_width(series, expected, name):
+    if series.n_features != expected:
+        raise ValueError(
+            f"{name} has {series.n_features} features, but the estimator was fitted "
+            f"with {expected}."
+        )
+
+
+def _is_1d(raw, series):
+    """Whether every series of a validated input was passed 1-D (then outputs are 1-D too)."""
+    if series.layout == "single":
+        return series.was_1d
+    if series.layout == "list":
+        return all(np.ndim(item) == 1 for item in raw)
+    return False
+
+
+def _format_of(raw):
+    """Keyword arguments of :func:`format_forecast` for a forecast continuing ``raw``."""
+    if type(raw).__module__.split(".")[0] == "pandas":
+        one_d = raw.ndim == 1
+        return {"was_1d": one_d, "index": raw.index, "name": raw.name if one_d else None,
+                "columns": None if one_d else list(raw.columns)}
+    return {"was_1d": np.ndim(raw) == 1}
+
+
+def _join(series, exogenous):
+    """Network inputs: each series with its exogenous columns appended (if any)."""
+    if exogenous is None:
+        return list(series)
+    return [np.hstack([s, x]) for s, x in zip(series, exogenous.series)]
+
+
+def _moments(series):
+    stacked = np.concatenate(series)
+    mean, std = stacked.mean(axis=0), stacked.std(axis=0)
+    return mean, np.where(std > 1e-12 * (1.0 + np.abs(mean)), std, 1.0)
+
+
+def _standardization(inputs, targets):
+    """Mean/std of every input and target feature (constant features keep std 1)."""
+    (input_mean, input_std), (target_mean, target_std) = _moments(inputs), _moments(targets)
+    return {"input_mean": input_mean, "input_std": input_std,
+            "target_mean": target_mean, "target_std": target_std}
+
+
+# -- the shared machinery ----------------------------------------------------------------
+class _RecurrentEstimator(BaseEstimator):
+    """Hyperparameters, training and batched inference shared by all trained RNN baselines."""
+
+    #: Name of the recurrent core in :data:`._torch_nets.CORES`; set by each network family.
+    _core = None
+
+    def __init__(
+        self,
+        hidden_size=32,
+        num_layers=1,
+        washout=0,
+        learning_rate=3e-3,
+        max_epochs=200,
+        batch_size=32,
+        seq_len=50,
+        gradient_clip=1.0,
+        weight_decay=0.0,
+        early_stopping=True,
+        validation_fraction=0.1,
+        patience=20,
+        optimizer="adam",
+        device="cpu",
+        dtype="float32",
+        random_state=None,
+        verbose=0,
+    ):
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.washout = washout
+        self.learning_rate = learning_rate
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.seq_len = seq_len
+        self.gradient_clip = gradient_clip
+        self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.optimizer = optimizer
+        self.device = device
+        self.dtype = dtype
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- hooks of the network families ---------------------------------------------------
+    def _core_options(self):
+        """Validated keyword arguments of the core's factory."""
+        return {}
+
+    def _record_core(self):
+        """Copy learned quantities of the core into fitted attributes after training."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    # -- fitting -------------------------------------------------------------------------
+    def _training_config(self, training):
+        check_in_range(self.hidden_size, "hidden_size", 1, integer=True)
+        check_in_range(self.num_layers, "num_layers", 1, integer=True)
+        check_in_range(self.learning_rate, "learning_rate", 0, low_inclusive=False)
+        check_in_range(self.max_epochs, "max_epochs", 1, integer=True)
+        check_in_range(self.batch_size, "batch_size", 1, integer=True)
+        check_in_range(self.seq_len, "seq_len", 1, integer=True)
+        if self.gradient_clip is not None:
+            check_in_range(self.gradient_clip, "gradient_clip", 0, low_inclusive=False)
+        check_in_range(self.weight_decay, "weight_decay", 0)
+        check_in_range(self.validation_fraction, "validation_fraction", 0, 1,
+                       low_inclusive=False, high_inclusive=False)
+        check_in_range(self.patience, "patience", 1, integer=True)
+        verbose = self.verbose if isinstance(self.verbose, (bool, np.bool_)) else check_in_range(
+            self.verbose, "verbose", 0, integer=True)
+        return training.TrainingConfig(
+            learning_rate=float(self.learning_rate),
+            max_epochs=int(self.max_epochs),
+            batch_size=int(self.batch_size),
+            gradient_clip=None if self.gradient_clip is None else float(self.gradient_clip),
+            weight_decay=float(self.weight_decay),
+            optimizer=_check_choice(self.optimizer, "optimizer", _OPTIMIZERS),
+            early_stopping=_check_bool(self.early_stopping, "early_stopping"),
+            patience=int(self.patience),
+            verbose=int(verbose),
+        )
+
+    def _split_validation(self, inputs, targets, washout):
+        """Training parts, and held-out tails preceded by ``washout`` warm-up steps (or None)."""
+        if not self.early_stopping:
+            return (inputs, targets), None
+        parts = ([], [], [], [])
+        for x, y in zip(inputs, targets):
+            n_train = x.shape[0] - max(1, round(self.validation_fraction * x.shape[0]))
+            if n_train <= washout:
+                raise ValueError(
+                    f"Holding out validation_fraction={self.validation_fraction} of a series "
+                    f"of {x.shape[0]} training steps (n_samples={x.shape[0]}) for early "
+                    f"stopping leaves {n_train}, not more than washout={washout}; pass longer "
+                    "series, a smaller validation_fraction or early_stopping=False."
+                )
+            for part, piece in zip(parts, (x[:n_train], y[:n_train], x[n_train - washout:],
+                                           y[n_train - washout:])):
+                part.append(piece)
+        return parts[:2], parts[2:]
+
+    def _fit_sequences(self, inputs, targets, washout):
+        """Build and train the network on paired (T_i, d) inputs and (T_i, k) targets."""
+        nets, training = _torch_backend()
+        import torch
+
+        config = self._training_config(training)
+        core_options = self._core_options()
+        dtype = getattr(torch, _check_choice(self.dtype, "dtype", _DTYPES))
+        device = _check_device(self.device)
+        init_seed, order_seed = check_random_state(self.random_state).randint(0, 2**31 - 1, 2)
+        train_part, validation_part = self._split_validation(inputs, targets, washout)
+        self.net_ = nets.build_net(
+            self._core, n_inputs=inputs[0].shape[1], n_outputs=targets[0].shape[1],
+            hidden_size=self.hidden_size, num_layers=self.num_layers,
+            statistics=_standardization(*train_part), seed=int(init_seed), dtype=dtype,
+            device=device, **core_options,
+        )
+        cut = dict(warmup=washout, seq_len=self.seq_len, dtype=dtype, device=device)
+        windows = training.cut_windows(*train_part, **cut)
+        validation = None if validation_part is None else training.cut_windows(*validation_part,
+                                                                                **cut)
+        with training.cpu_threads(device):
+            history = training.train(self.net_, windows, validation, config, int(order_seed))
+        self.loss_curve_ = history.loss_curve
+        self.validation_curve_ = history.validation_curve
+        self.best_epoch_ = history.best_epoch
+        self.n_epochs_ = history.n_epochs
+        self._record_core()
+
+    # -- inference -------------------------------------------------------------------
+    def _run_groups(self, series):
+        """Run the network from the zero state over equal-length groups of ``series``.
+
+        Yields ``(members, outputs (B, T, k), final_state)`` per group.
+        """
+        _, training = _torch_backend()
+        for _, members in group_by_length([s.shape[0] for s in series]).items():
+            with training.cpu_threads(self.device):
+                outputs, state = training.run_network(self.net_,
+                                                      np.stack([series[i] for i in members]))
+            yield members, outputs, state
+
+    def _run_series(self, series):
+        """Raw network outputs for each series, one (T_i, k) array per series."""
+        outputs = [None] * len(series)
+        for members, block, _ in self._run_groups(series):
+            for j, i in enumerate(members):
+                outputs[i] = block[j]
+        return outputs
+
+
+class _RecurrentRegressor(RegressorMixin, _RecurrentEstimator):
+    """fit(X, y) / predict(X) with per-step targets."""
+
+    def fit(self, X, y):
+        """Train the network to map the input series ``X`` to the target series ``y``.
+
+        Parameters
+        ----------
+        X : array-like (T,) or (T, d), list of (T_i, d) arrays, or (n, T, d) array
+            Input series.
+        y : array-like with the same structure as ``X``
+            Per-step targets, (T,) or (T, k) per series. The first ``washout``
+            steps of every training window are excluded from the loss.
+
+        Returns
+        -------
+        self
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        inputs = check_series(X, name="X")
+        targets = check_series(y, name="y")
+        check_paired_series(inputs, targets)
+        washout = check_washout(self.washout, inputs.lengths)
+        record_n_features(self, inputs, reset=True)
+        self._fit_sequences(inputs.series, targets.series, washout)
+        self.n_outputs_ = targets.n_features
+        self._targets_1d_ = _is_1d(y, targets)
+        return self
+
+    def predict(self, X):
+        """Per-step predictions for each input series, run from the zero state.
+
+        Parameters
+        ----------
+        X : array-like (T,) or (T, d), list of (T_i, d) arrays, or (n, T, d) array
+
+        Returns
+        -------
+        ndarray (T,) or (T, k), list of arrays, or (n, T, k) array
+            Same structure as ``X``; 1-D per series when ``y`` was 1-D in ``fit``.
+        """
+        check_is_fitted(self)
+        inputs = check_series(X, name="X")
+        record_n_features(self, inputs, reset=False)
+        outputs = self._run_series(inputs.series)
+        if self._targets_1d_:
+            outputs = [out[:, 0] for out in outputs]
+        return inputs.restore(outputs)
+
+    def score(self, X, y, sample_weight=None):
+        """R² of the predictions on the steps after the washout of each series.
+
+        Parameters
+        ----------
+        X, y : as in :meth:`fit`
+        sample_weight : array-like of shape (n_scored_steps,), optional
+            Weights of the scored steps (all series concatenated, washout removed).
+
+        Returns
+        -------
+        float
+        """
+        inputs = check_series(X, name="X")
+        targets = check_series(y, name="y")
+        check_paired_series(inputs, targets)
+        washout = check_washout(self.washout, inputs.lengths)
+        predictions = self.predict(inputs.series)
+        y_true = np.concatenate([t[washout:] for t in targets.series])
+        y_pred = np.concatenate([p.reshape(len(p), -1)[washout:] for p in predictions])
+        return r2_score(y_true, y_pred, sample_weight=sample_weight)
+
+
+class _RecurrentForecaster(_RecurrentEstimator):
+    """fit(y, X=None) with teacher forcing; closed-loop predict(n_steps)."""
+
+    def fit(self, y, X=None):
+        """Train one-step-ahead prediction: input ``y[t]`` (and ``X[t]``), target ``y[t+1]``.
+
+        Parameters
+        ----------
+        y : array-like (T,) or (T, d), list of (T_i, d) arrays, or (n, T, d) array
+            Series to forecast.
+        X : array-like with the same structure and lengths as ``y``, optional
+            Exogenous inputs; ``predict`` then needs their future values.
+
+        Returns
+        -------
+        self
+        """
+        series = check_series(y, name="y", min_length=2)
+        exogenous = None if X is None else check_series(X, name="X")
+        if exogenous is not None:
+            check_paired_series(series, exogenous, x_name="y", y_name="X")
+        washout = check_washout(self.washout, series.lengths, extra=1)
+        inputs = _join(series.series, exogenous)
+        record_n_features(self, SeriesSet(inputs, series.layout), reset=True)
+        self.n_outputs_ = series.n_features
+        self.n_exog_ = 0 if exogenous is None else exogenous.n_features
+        self._fit_sequences([x[:-1] for x in inputs], [s[1:] for s in series.series], washout)
+        self._last_inputs_ = inputs[-1]
+        self._last_format_ = _format_of(y if series.layout == "single" else y[-1])
+        self.scale_ = max(float(np.abs(s).max()) for s in series.series)
+        return self
+
+    def predict(self, n_steps, X=None, context=None, context_X=None):
+        """Forecast ``n_steps`` values in closed loop, each prediction fed back as the next input.
+
+        Parameters
+        ----------
+        n_steps : int
+            Forecast horizon.
+        X : array-like (n_steps, e), or a list / (n, n_steps, e) array with one per context
+            Future exogenous inputs; required when ``X`` was given to ``fit``.
+            ``X[t]`` accompanies ``y[t]`` as input, so row ``i`` enters with the
+            ``i``-th forecast to predict the next one (the last row is not needed
+            to produce ``n_steps`` values, but is required for a uniform shape).
+        context : array-like series, list of series, or 3-D array, optional
+            Recent observations to warm the network up on; the forecasts continue
+            each context series. By default the forecast continues the end of
+            the training series (the last one if ``fit`` got a list).
+        context_X : exogenous inputs paired with ``context``, optional
+            Required with ``context`` when ``X`` was given to ``fit``.
+
+        Returns
+        -------
+        ndarray (n_steps,) or (n_steps, d), pandas object, list, or (n, n_steps, d) array
+            One forecast per context series, in the caller's structure; 1-D for
+            1-D series, pandas on the continued index when the series had a
+            frequency.
+
+        Warns
+        -----
+        ForecastDivergenceWarning
+            When the forecast becomes non-finite or explodes.
+        """
+        check_is_fitted(self)
+        n_steps = check_n_steps(n_steps)
+        layout = "single"
+        if context is None:
+            if context_X is not None:
+                raise ValueError("context_X can only be given together with context.")
+            contexts, formats = [self._last_inputs_], [self._last_format_]
+        else:
+            series = check_series(context, name="context")
+            _check_width(series, self.n_outputs_, "context")
+            exogenous = self._check_exogenous(context_X, series, "context_X", "context")
+            contexts = _join(series.series, exogenous)
+            formats, layout = self._formats(context, series), series.layout
+        futures = self._check_future(X, len(contexts), n_steps)
+        paths = self._generate(contexts, futures, n_steps)
+        warn_if_diverged(np.concatenate(paths), self.scale_)
+        if formats is None:
+            return np.stack(paths)
+        forecasts = [format_forecast(path, **fmt) for path, fmt in zip(paths, formats)]
+        return forecasts[0] if layout == "single" else forecasts
+
+    def predict_next(self, y, X=None):
+        """Teacher-forced one-step-ahead predictions: output ``t`` predicts ``y[t+1]``.
+
+        The network is run from the zero state over the observed ``y`` (and
+        ``X``); no prediction is fed back.
+
+        Parameters
+        ----------
+        y : array-like (T,) or (T, d), list of (T_i, d) arrays, or (n, T, d) array
+        X : exogenous inputs paired with ``y``; required when ``X`` was given to ``fit``.
+
+        Returns
+        -------
+        ndarray (T,) or (T, d), list of arrays, or (n, T, d) array
+            Same structure as ``y``.
+        """
+        check_is_fitted(self)
+        series = check_series(y, name="y")
+        exogenous = self._check_exogenous(X, series, "X", "y")
+        inputs = _join(series.series, exogenous)
+        record_n_features(self, SeriesSet(inputs, series.layout), reset=False)
+        outputs = self._run_series(inputs)
+        if _is_1d(y, series):
+            outputs = [out[:, 0] for out in outputs]
+        return series.restore(outputs)
+
+    # -- helpers -----------------------------------------------------------------
+    def _check_exogenous(self, X, series, x_name, y_name):
+        """Validate exogenous inputs paired with observed ``series``; None without exogenous."""
+        if self.n_exog_ == 0:
+            if X is not None:
+                raise ValueError(
+                    f"{x_name} was given, but this forecaster was fitted without exogenous X."
+                )
+            return None
+        if X is None:
+            raise ValueError(
+                f"{x_name} is required: this forecaster was fitted with {self.n_exog_} "
+                f"exogenous features; pass their values aligned with {y_name}."
+            )
+        exogenous = check_series(X, name=x_name)
+        check_paired_series(series, exogenous, x_name=y_name, y_name=x_name)
+        _check_width(exogenous, self.n_exog_, x_name)
+        return exogenous
+
+    def _check_future(self, X, n_contexts, n_steps):
+        """Validate future exogenous inputs: one (n_steps, e) series per context, or None.
+
+        A single future series is shared by all context series.
+        """
+        if self.n_exog_ == 0:
+            if X is not None:
+                raise ValueError("X was given, but this forecaster was fitted without exogenous X.")
+            return None
+        if X is None:
+            raise ValueError(
+                f"X is required: this forecaster was fitted with {self.n_exog_} exogenous "
+                f"features, so predict needs their values over the {n_steps} forecast steps."
+            )
+        future = check_series(X, name="X")
+        _check_width(future, self.n_exog_, "X")
+        if any(length != n_steps for length in future.lengths):
+            raise ValueError(f"X must have n_steps={n_steps} rows per series; got lengths "
+                             f"{future.lengths}.")
+        if len(future) == 1:
+            return future.series * n_contexts
+        if len(future) != n_contexts:
+            raise ValueError(f"X holds {len(future)} series but {n_contexts} context series "
+                             "are forecast; they must match.")
+        return future.series
+
+    @staticmethod
+    def _formats(raw, series):
+        """format_forecast arguments per context series; None for a 3-D block."""
+        if series.layout == "array":
+            return None
+        return [_format_of(raw)] if series.layout == "single" else [_format_of(r) for r in raw]
+
+    def _generate(self, contexts, futures, n_steps):
+        """Warm up on each context, then run in closed loop; one (n_steps, d) path per context."""
+        _, training = _torch_backend()
+        paths = [None] * len(contexts)
+        for members, outputs, state in self._run_groups(contexts):
+            exogenous = None if futures is None else np.stack(
+                [futures[i][: n_steps - 1] for i in members])
+            with training.cpu_threads(self.device):
+                generated = training.run_closed_loop(self.net_, outputs[:, -1], state, n_steps,
+                                                     exogenous)
+            for j, i in enumerate(members):
+                paths[i] = generated[j]
+        return paths
+
+
+class _LeakyRNN:
+    """The leaky-integrator core: adds ``leak_rate`` and ``learn_time_constants``."""
+
+    _core = "leaky"
+
+    def __init__(
+        self,
+        hidden_size=32,
+        num_layers=1,
+        leak_rate=0.5,
+        learn_time_constants=False,
+        washout=0,
+        learning_rate=3e-3,
+        max_epochs=200,
+        batch_size=32,
+        seq_len=50,
+        gradient_clip=1.0,
+        weight_decay=0.0,
+        early_stopping=True,
+        validation_fraction=0.1,
+        patience=20,
+        optimizer="adam",
+        device="cpu",
+        dtype="float32",
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            hidden_size=hidden_size, num_layers=num_layers, washout=washout,
+            learning_rate=learning_rate, max_epochs=max_epochs, batch_size=batch_size,
+            seq_len=seq_len, gradient_clip=gradient_clip, weight_decay=weight_decay,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            patience=patience, optimizer=optimizer, device=device, dtype=dtype,
+            random_state=random_state, verbose=verbose,
+        )
+        self.leak_rate = leak_rate
+        self.learn_time_constants = learn_time_constants
+
+    def _core_options(self):
+        check_in_range(self.leak_rate, "leak_rate", 0, 1, low_inclusive=False)
+        return {"leak_rate": float(self.leak_rate),
+                "learn_time_constants": _check_bool(self.learn_time_constants,
+                                                    "learn_time_constants")}
+
+    def _record_core(self):
+        rates = self.net_.core.time_constants()
+        self.learned_time_constants_ = rates.cpu().numpy().astype(np.float64)
+
+
+# -- documentation shared by the six public classes -----------------------------------
+_TRAINING_PARAMETERS = """\
+washout : int, default=0
+    Warm-up steps at the start of every training window (and of every series)
+    whose outputs are excluded from the loss. Each training window has
+    ``washout + seq_len`` steps and starts from the zero state.
+learning_rate : float, default=3e-3
+    Initial step size of the optimizer.
+max_epochs : int, default=200
+    Maximum number of passes over the training windows.
+batch_size : int, default=32
+    Windows per mini-batch.
+seq_len : int, default=50
+    Loss-bearing steps per training window: the truncated-BPTT length.
+gradient_clip : float or None, default=1.0
+    Maximum total gradient norm (``torch.nn.utils.clip_grad_norm_``); None
+    disables clipping.
+weight_decay : float, default=0.0
+    L2 penalty passed to the optimizer.
+early_stopping : bool, default=True
+    Hold out the last ``validation_fraction`` of every series, stop when its
+    loss has not improved for ``patience`` epochs and restore the weights of
+    the best epoch.
+validation_fraction : float in (0, 1), default=0.1
+patience : int, default=20
+optimizer : {"adam", "sgd"}, default="adam"
+    Adam, or SGD with momentum 0.9 and learning rate
+    ``learning_rate / (1 + 0.05 * epoch)``.
+device : str, default="cpu"
+    torch device to train and predict on.
+dtype : {"float32", "float64"}, default="float32"
+    Precision of the network (inputs and outputs are float64 numpy arrays).
+random_state : int, RandomState instance or None, default=None
+    Seeds the weight initialisation and the order of mini-batches; the same
+    seed gives identical predictions on the CPU.
+verbose : int, default=0
+    Show a tqdm progress bar over epochs with the current losses when > 0.
+"""
+
+_LEAKY_PARAMETERS = """\
+leak_rate : float in (0, 1], default=0.5
+    Leak rate ``a`` of the units, ``h <- (1 - a) h + a tanh(W h + U x + b)``;
+    the initial value when the time constants are learned.
+learn_time_constants : bool, default=False
+    Learn one leak rate per unit, parameterised as ``sigmoid(theta)`` so that
+    it stays in (0, 1); an initial ``leak_rate`` of 1 starts at 0.999.
+"""
+
+_ATTRIBUTES = """\
+net_ : torch.nn.Module
+    The trained network (standardisation, recurrent core, linear head).
+loss_curve_ : list of float
+    Training loss (MSE of standardised targets) per epoch.
+validation_curve_ : list of float
+    Validation loss per epoch (empty without early stopping).
+best_epoch_ : int or None
+    Epoch (from 0) whose weights were kept under early stopping.
+n_epochs_ : int
+    Number of epochs run.
+n_features_in_ : int
+    Number of input features (for a forecaster: those of ``y`` plus those of ``X``).
+feature_names_in_ : ndarray of str
+    Only when the input had string column names.
+"""
+
+_LEAKY_ATTRIBUTES = """\
+learned_time_constants_ : ndarray of shape (num_layers * hidden_size,)
+    Leak rate of every unit after training, layer by layer (all equal to
+    ``leak_rate`` when they are not learned).
+"""
+
+_NETWORKS = {
+    "lstm": "an LSTM (``torch.nn.LSTM``)",
+    "gru": "a GRU (``torch.nn.GRU``)",
+    "leaky": ("a recurrent net of leaky-integrator tanh units, "
+              "``h <- (1 - a) h + a tanh(W h + U x + b)``, with fixed or learned per-unit "
+              "leak rates ``a``"),
+}
+
+
+def _docstring(network, role, name):
+    description, leaky = _NETWORKS[network], network == "leaky"
+    if role == "regressor":
+        summary = (f"Sequence-to-sequence regression with {description}.\n\n"
+                   "``fit(X, y)`` learns per-step targets ``y`` from input series ``X``; "
+                   "``predict(X)`` runs the\nnetwork over new series from the zero state.")
+        extra_attrs = "n_outputs_ : int\n    Number of target features.\n"
+        usage = (f">>> model = {name}(hidden_size=8, max_epochs=5, random_state=0)\n"
+                 ">>> model.fit(u[:150], np.roll(u, 1)[:150]).predict(u[150:]).shape\n(50,)")
+    else:
+        summary = (f"Time-series forecasting with {description}.\n\n"
+                   "``fit(y, X=None)`` trains one-step-ahead prediction with teacher forcing "
+                   "(input ``y[t]``,\nplus exogenous ``X[t]``, target ``y[t+1]``); "
+                   "``predict(n_steps)`` forecasts in closed loop;\n"
+                   "``predict_next(y)`` gives teacher-forced one-step-ahead predictions.")
+        extra_attrs = ("n_outputs_ : int\n    Number of features of ``y``.\n"
+                       "n_exog_ : int\n    Number of exogenous features (0 without X).\n"
+                       "scale_ : float\n    Largest absolute training value (reference of the "
+                       "divergence warning).\n")
+        usage = (f">>> model = {name}(hidden_size=8, max_epochs=5, random_state=0)\n"
+                 ">>> model.fit(u).predict(n_steps=10).shape\n(10,)")
+    return f"""{summary}
+
+Mirrors the interface of the reservoir estimators (one series, a list or a 3-D
+block; outputs in the caller's structure) so the two can be compared on the
+same data. Inputs and targets are standardised inside the network with the
+mean and standard deviation of the training data.
+
+Parameters
+----------
+hidden_size : int, default=32
+    Units per recurrent layer.
+num_layers : int, default=1
+    Stacked recurrent layers.
+{_LEAKY_PARAMETERS if leaky else ""}{_TRAINING_PARAMETERS}
+Attributes
+----------
+{_ATTRIBUTES}{extra_attrs}{_LEAKY_ATTRIBUTES if leaky else ""}
+Examples
+--------
+>>> import numpy as np
+>>> from reservoir.baselines import {name}
+>>> u = np.sin(np.arange(200) / 5)
+{usage}
+"""
+
+
+class LSTMRegressor(_RecurrentRegressor):
+    __doc__ = _docstring("lstm", "regressor", "LSTMRegressor")
+    _core = "lstm"
+
+
+class LSTMForecaster(_RecurrentForecaster):
+    __doc__ = _docstring("lstm", "forecaster", "LSTMForecaster")
+    _core = "lstm"
+
+
+class GRURegressor(_RecurrentRegressor):
+    __doc__ = _docstring("gru", "regressor", "GRURegressor")
+    _core = "gru"
+
+
+class GRUForecaster(_RecurrentForecaster):
+    __doc__ = _docstring("gru", "forecaster", "GRUForecaster")
+    _core = "gru"
+
+
+class LeakyRNNRegressor(_LeakyRNN, _RecurrentRegressor):
+    __doc__ = _docstring("leaky", "regressor", "LeakyRNNRegressor")
+
+
+class LeakyRNNForecaster(_LeakyRNN, _RecurrentForecaster):
+    __doc__ = _docstring("leaky", "forecaster", "LeakyRNNForecaster")

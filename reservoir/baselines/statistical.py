@@ -1,0 +1,811 @@
+"""Statistical and naive forecasting baselines behind the reservoir forecasters' interface.
+
+Every model here is a scikit-learn ``BaseEstimator`` with the same three methods
+as the reservoir forecasters:
+
+* ``fit(y, X=None)`` learns from one series ``y`` of shape ``(T,)`` or ``(T, d)``
+  (numpy or pandas; the naive models also accept a list of series);
+* ``predict(n_steps, X=None, context=None)`` forecasts ``n_steps`` ahead from the
+  end of the training series, or from the end of ``context`` (a new series with
+  the same features) using the fitted parameters without refitting;
+* ``predict_next(y, X=None)`` returns teacher-forced one-step-ahead predictions:
+  row ``t`` of the output predicts ``y[t + 1]`` from ``y[:t + 1]``.
+
+Models
+------
+:class:`ARIMAForecaster`
+    (Seasonal) ARIMA with optional exogenous regressors, on
+    :class:`statsmodels.tsa.statespace.sarimax.SARIMAX`; ``order="auto"`` picks
+    ``(p, d, q)`` by AIC over a small grid.
+:class:`ETSForecaster`
+    Exponential smoothing (error, trend, seasonal) state-space models, on
+    :class:`statsmodels.tsa.exponential_smoothing.ets.ETSModel`.
+:class:`PersistenceForecaster`
+    The last observed value, repeated.
+:class:`SeasonalNaiveForecaster`
+    The value observed one season earlier.
+
+ARIMA and ETS are univariate: a series with ``d > 1`` columns gets one
+independent model per column, and their fitted attributes (``results_``,
+``order_``, ...) become lists with one entry per column.
+
+References
+----------
+.. [1] R. J. Hyndman and G. Athanasopoulos, *Forecasting: Principles and
+   Practice*, 3rd ed., OTexts, 2021, sections 5.2 (naive and seasonal naive
+   methods), 8 (exponential smoothing) and 9 (ARIMA).
+.. [2] R. J. Hyndman, A. B. Koehler, J. K. Ord and R. D. Snyder, *Forecasting
+   with Exponential Smoothing: The State Space Approach*, Springer, 2008.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, replace
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+from statsmodels.tools.sm_exceptions import ConvergenceWarning, EstimationWarning
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+from statsmodels.tsa.statespace.sarimax import SARIMAX
+from threadpoolctl import threadpool_limits
+
+from .._forecast import check_n_steps, format_forecast
+from .._validation import SeriesSet, check_in_range, check_series, record_n_features
+
+__all__ = [
+    "ARIMAForecaster",
+    "ETSForecaster",
+    "PersistenceForecaster",
+    "SeasonalNaiveForecaster",
+]
+
+_ARIMA_TRENDS = (None, "n", "c", "t", "ct")
+_ETS_COMPONENTS = (None, "add", "mul")
+
+
+# ---------------------------------------------------------------------------
+# Shaping outputs like the series they come from
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Layout:
+    """How a series was passed (numpy/pandas, 1-D/2-D, one/many), without its data."""
+
+    template: SeriesSet
+    name: object = None
+
+    @classmethod
+    def of(cls, raw, series_set: SeriesSet) -> _Layout:
+        is_pandas_series = series_set.index is not None and series_set.was_1d
+        return cls(
+            template=replace(series_set, series=[], original_first=None),
+            name=getattr(raw, "name", None) if is_pandas_series else None,
+        )
+
+    def forecast(self, paths):
+        """Forecasts (one ``(n_steps, d)`` array per series) continuing the input's index."""
+        layout = self.template
+        index = layout.index if layout.layout == "single" else None
+        shaped = [
+            format_forecast(path, was_1d=layout.was_1d, index=index,
+                            columns=layout.columns, name=self.name)
+            for path in paths
+        ]
+        return layout.restore(shaped)
+
+    def like_input(self, outputs):
+        """Outputs with the same shape, type and index as the input series."""
+        layout = self.template
+        if layout.index is None:
+            shaped = [out[:, 0] if layout.was_1d else out for out in outputs]
+            return layout.restore(shaped)
+        import pandas as pd
+
+        values = outputs[0]
+        if layout.was_1d:
+            return pd.Series(values[:, 0], index=layout.index, name=self.name)
+        return pd.DataFrame(values, index=layout.index, columns=layout.columns)
+
+
+# ---------------------------------------------------------------------------
+# Shared fit / predict / predict_next machinery
+# ---------------------------------------------------------------------------
+class _StatisticalForecaster(BaseEstimator):
+    """Validation and output shaping shared by all forecasters of this module.
+
+    Subclasses implement ``_check_params``, ``_min_length``, ``_fit_series``,
+    ``_forecast`` and ``_one_step``; exogenous inputs are refused unless
+    ``_validate_exog`` is overridden.
+    """
+
+    #: Whether ``fit`` accepts several series (a list or a 3-D block).
+    _many_series = False
+
+    def fit(self, y, X=None):
+        """Fit the model to one series.
+
+        Parameters
+        ----------
+        y : array-like of shape (T,) or (T, d), pandas Series or DataFrame
+            The series to learn from. A pandas index with a frequency (or a
+            RangeIndex) is continued in the forecasts.
+        X : array-like of shape (T, k), optional
+            Exogenous regressors aligned with ``y`` (only models that use them).
+
+        Returns
+        -------
+        self : object
+            The fitted forecaster.
+        """
+        self._check_params()
+        series_set = self._check_y(y, "y", self._min_length())
+        record_n_features(self, series_set, reset=True)
+        exog = self._validate_exog(X, (series_set.lengths[0],), reset=True)
+        self.train_layout_ = _Layout.of(y, series_set)
+        with self._compute_limits():
+            self._fit_series(series_set.series, exog)
+        return self
+
+    def predict(self, n_steps, X=None, context=None):
+        """Forecast ``n_steps`` ahead of the training series or of ``context``.
+
+        Parameters
+        ----------
+        n_steps : int
+            Forecast horizon, a positive integer.
+        X : array-like, optional
+            Exogenous regressors (only for models fitted with them): the
+            ``n_steps`` future rows, or, when ``context`` is given, the rows
+            aligned with ``context`` followed by the ``n_steps`` future rows.
+        context : array-like of shape (T_c, d) or pandas object, optional
+            A new series with the training series' features. The fitted
+            parameters are applied to it (no refit) and the forecast starts
+            after its last step.
+
+        Returns
+        -------
+        forecast : ndarray of shape (n_steps,) or (n_steps, d), or pandas object
+            1-D when the series was 1-D; a pandas Series/DataFrame on the
+            continued index when the series was pandas with a continuable
+            index; a list (or 3-D array) for several series.
+        """
+        check_is_fitted(self)
+        n_steps = check_n_steps(n_steps)
+        if context is None:
+            history, layout = None, self.train_layout_
+            exog = self._validate_exog(X, (n_steps,))
+            exog_past, exog_future = None, exog
+        else:
+            context_set = self._check_y(context, "context", self._min_context_length())
+            record_n_features(self, context_set, reset=False)
+            history, layout = context_set.series, _Layout.of(context, context_set)
+            n_past = context_set.lengths[0]
+            exog = self._validate_exog(X, (n_past + n_steps,))
+            exog_past, exog_future = _split_rows(exog, n_past)
+        with self._compute_limits():
+            paths = self._forecast(n_steps, history, exog_past, exog_future)
+        return layout.forecast(paths)
+
+    def predict_next(self, y, X=None):
+        """Teacher-forced one-step-ahead predictions for every step of ``y``.
+
+        Parameters
+        ----------
+        y : array-like of shape (T,) or (T, d), or pandas object
+            The series to run the fitted model over (no refit).
+        X : array-like, optional
+            Exogenous regressors (only for models fitted with them), with
+            ``T`` rows, or ``T + 1`` rows to also predict the step after ``y``.
+
+        Returns
+        -------
+        predictions : same shape and type as ``y``
+            Row ``t`` predicts ``y[t + 1]`` from ``y[:t + 1]``; the last row
+            predicts the step after the end of ``y``.
+        """
+        check_is_fitted(self)
+        series_set = self._check_y(y, "y", self._min_context_length())
+        record_n_features(self, series_set, reset=False)
+        n_rows = series_set.lengths[0]
+        exog = self._validate_exog(X, (n_rows, n_rows + 1))
+        exog_past, exog_next = _split_rows(exog, n_rows)
+        with self._compute_limits():
+            outputs = self._one_step(series_set.series, exog_past, exog_next)
+        return _Layout.of(y, series_set).like_input(outputs)
+
+    # -- hooks and shared checks ----------------------------------------------
+    def _compute_limits(self):
+        """Context manager around the model computations (none by default)."""
+        return nullcontext()
+
+    def _min_length(self) -> int:
+        """Fewest time steps a training series may have."""
+        return 1
+
+    def _min_context_length(self) -> int:
+        """Fewest time steps a context series may have."""
+        return 1
+
+    def _check_y(self, y, name, min_length) -> SeriesSet:
+        series_set = check_series(y, name=name, min_length=min_length)
+        if not self._many_series and series_set.layout != "single":
+            raise ValueError(
+                f"{type(self).__name__} models one series; {name} holds "
+                f"{len(series_set)} series (a {series_set.layout} of series). "
+                "Fit one model per series."
+            )
+        return series_set
+
+    def _validate_exog(self, X, n_rows, reset=False):
+        """Refuse exogenous inputs; models that use them override this."""
+        if X is not None:
+            raise ValueError(
+                f"{type(self).__name__} does not use exogenous inputs; X must be None, "
+                f"got {type(X).__name__}."
+            )
+        return None
+
+
+def _split_rows(exog, n_past):
+    """Split exogenous rows into those up to ``n_past`` and the rest (None when empty)."""
+    if exog is None:
+        return None, None
+    future = exog[n_past:]
+    return exog[:n_past], (future if len(future) else None)
+
+
+def _check_choice(value, name, choices):
+    if not isinstance(value, (str, type(None))) or value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}.")
+    return value
+
+
+def _check_int_tuple(value, name, length):
+    if not isinstance(value, (tuple, list)) or len(value) != length:
+        raise ValueError(
+            f"{name} must be a tuple of {length} non-negative integers; got {value!r}."
+        )
+    return tuple(int(check_in_range(v, f"{name}[{i}]", 0, integer=True))
+                 for i, v in enumerate(value))
+
+
+def _check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False; got {value!r}.")
+    return bool(value)
+
+
+# ---------------------------------------------------------------------------
+# ARIMA and ETS: one univariate statsmodels model per column
+# ---------------------------------------------------------------------------
+class _ColumnwiseForecaster(_StatisticalForecaster):
+    """A univariate statsmodels model fitted independently to each column of ``y``.
+
+    Subclasses implement ``_fit_column(y, exog)``, ``_apply_column(results, y,
+    exog)`` (fitted parameters applied to a new series, no refit) and
+    ``_forecast_column(results, n_steps, exog)``; ``_fitted_attributes`` turns
+    the per-column outputs of ``_fit_column`` into fitted attributes.
+    """
+
+    def _compute_limits(self):
+        """Run statsmodels with one BLAS thread.
+
+        Its Kalman filters multiply matrices of a few rows, where BLAS threads
+        only add synchronisation; on a busy machine, multithreaded BLAS made
+        SARIMAX fits more than ten times slower. The limit is lifted on exit.
+        """
+        return threadpool_limits(limits=1, user_api="blas")
+
+    def _fit_series(self, series, exog):
+        y = series[0]
+        fits = [self._fit_column(y[:, j], exog) for j in range(y.shape[1])]
+        for name, per_column in self._fitted_attributes(fits).items():
+            # like scikit-learn's coef_: a single value for one column, a list for several
+            setattr(self, name, per_column[0] if len(per_column) == 1 else per_column)
+
+    def _fitted_attributes(self, fits):
+        """Map attribute names to per-column values, from the outputs of ``_fit_column``."""
+        return {"results_": fits, "model_": [r.model for r in fits]}
+
+    def _column_results(self):
+        return [self.results_] if self.n_features_in_ == 1 else self.results_
+
+    def _uses_exog(self) -> bool:
+        return False
+
+    def _forecast(self, n_steps, history, exog_past, exog_future):
+        results = self._column_results()
+        if history is not None:
+            results = [self._apply_column(r, history[0][:, j], exog_past)
+                       for j, r in enumerate(results)]
+        columns = [self._forecast_column(r, n_steps, exog_future) for r in results]
+        return [np.column_stack(columns)]
+
+    def _one_step(self, series, exog_past, exog_next):
+        y = series[0]
+        can_look_ahead = exog_next is not None or not self._uses_exog()
+        columns = []
+        for j, results in enumerate(self._column_results()):
+            applied = self._apply_column(results, y[:, j], exog_past)
+            fitted = np.asarray(applied.fittedvalues, dtype=float)
+            after_end = (self._forecast_column(applied, 1, exog_next)[0]
+                         if can_look_ahead else np.nan)
+            columns.append(np.append(fitted[1:], after_end))
+        return [np.column_stack(columns)]
+
+
+@contextmanager
+def _quiet_statsmodels(*categories):
+    """Silence statsmodels' harmless start-value notices (and ``categories``) locally.
+
+    When its default starting parameters are non-stationary or non-invertible,
+    statsmodels warns and starts the optimiser from zeros instead; the fit is
+    unaffected, so the notice is noise.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Non-(stationary|invertible) starting",
+                                category=EstimationWarning)
+        for category in categories:
+            warnings.simplefilter("ignore", category)
+        yield
+
+
+class ARIMAForecaster(_ColumnwiseForecaster):
+    """(Seasonal) ARIMA forecaster with optional exogenous regressors.
+
+    A thin scikit-learn wrapper around statsmodels'
+    :class:`~statsmodels.tsa.statespace.sarimax.SARIMAX`, fitted by maximum
+    likelihood. ``order="auto"`` chooses ``(p, d, q)`` by AIC.
+
+    Parameters
+    ----------
+    order : tuple of 3 int or "auto", default=(1, 0, 0)
+        Non-seasonal ``(p, d, q)``: autoregressive order, differences, moving
+        average order. ``"auto"`` fits every ``(p, d, q)`` with
+        ``0 <= p <= P``, ``0 <= d <= D``, ``0 <= q <= Q`` where
+        ``(P, D, Q) = auto_max_order`` (32 candidates by default), keeping
+        ``seasonal_order`` and ``trend`` fixed, and keeps the one with the
+        lowest AIC (the first in ``itertools.product`` order on ties).
+        Candidates whose fit fails or whose AIC is not finite are skipped.
+    seasonal_order : tuple of 4 int, default=(0, 0, 0, 0)
+        Seasonal ``(P, D, Q, s)``; ``s`` is the period (0 when there is no
+        seasonal part, at least 2 otherwise).
+    trend : {None, "n", "c", "t", "ct"}, default=None
+        Deterministic trend: none, constant, linear in time, or both.
+    auto_max_order : tuple of 3 int, default=(3, 1, 3)
+        Largest ``(p, d, q)`` tried when ``order="auto"``.
+    enforce_stationarity : bool, default=True
+        Restrict autoregressive parameters to the stationary region.
+    enforce_invertibility : bool, default=True
+        Restrict moving-average parameters to the invertible region.
+    maxiter : int, default=50
+        Maximum number of optimiser (L-BFGS) iterations per fit.
+
+    Attributes
+    ----------
+    results_ : statsmodels SARIMAXResults, or list of them
+        Fitted results; one per column when ``y`` has several columns.
+    model_ : statsmodels SARIMAX, or list of them
+        The fitted models (``results_.model``).
+    order_ : tuple of 3 int, or list of them
+        The ``(p, d, q)`` used (the chosen one when ``order="auto"``).
+    aic_ : float, or list of float
+        Akaike information criterion of the fitted model(s).
+    aic_grid_ : dict, list of dict, or None
+        With ``order="auto"``: every candidate ``(p, d, q)`` mapped to its AIC
+        (NaN where the fit failed). None for a fixed order.
+    n_exog_features_ : int
+        Number of exogenous regressors seen in ``fit`` (0 without ``X``).
+    n_features_in_ : int
+        Number of columns of ``y``.
+    feature_names_in_ : ndarray of str
+        Column names of ``y`` when it was a DataFrame with string names.
+    train_layout_ : object
+        How ``y`` was passed, used to shape forecasts like it.
+
+    Notes
+    -----
+    Multivariate ``y`` gets one independent univariate model per column (all
+    sharing ``X``), not a VARMA model. ``predict(context=...)`` and
+    ``predict_next`` apply the fitted parameters to the new series with
+    ``SARIMAXResults.apply`` (Kalman filter from the model's default
+    initialisation, no refit). Exogenous regressors enter contemporaneously
+    (``y_t = beta' x_t + ARIMA error``), so forecasts need future ``X``.
+
+    AIC values of candidates with different ``d`` are compared as statsmodels
+    reports them; with differencing the first ``d`` observations only serve as
+    a diffuse burn-in, so such comparisons are approximate. The grid search
+    silences convergence warnings of the candidates and warns once if the
+    chosen model did not converge.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir.baselines import ARIMAForecaster
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.zeros(200)
+    >>> for t in range(1, 200):
+    ...     y[t] = 0.8 * y[t - 1] + rng.standard_normal()
+    >>> model = ARIMAForecaster(order=(1, 0, 0)).fit(y)
+    >>> model.predict(n_steps=3).shape
+    (3,)
+    """
+
+    def __init__(self, order=(1, 0, 0), seasonal_order=(0, 0, 0, 0), trend=None,
+                 auto_max_order=(3, 1, 3), enforce_stationarity=True,
+                 enforce_invertibility=True, maxiter=50):
+        self.order = order
+        self.seasonal_order = seasonal_order
+        self.trend = trend
+        self.auto_max_order = auto_max_order
+        self.enforce_stationarity = enforce_stationarity
+        self.enforce_invertibility = enforce_invertibility
+        self.maxiter = maxiter
+
+    # -- parameters --------------------------------------------------------------
+    @property
+    def _auto(self) -> bool:
+        """Whether the order is chosen by AIC (``order="auto"``)."""
+        return isinstance(self.order, str) and self.order == "auto"
+
+    def _check_params(self):
+        if not self._auto:
+            if isinstance(self.order, str):
+                raise ValueError(f"order must be a tuple (p, d, q) or 'auto'; got {self.order!r}.")
+            _check_int_tuple(self.order, "order", 3)
+        _check_int_tuple(self.auto_max_order, "auto_max_order", 3)
+        seasonal = _check_int_tuple(self.seasonal_order, "seasonal_order", 4)
+        period = seasonal[3]
+        if period == 1 or (any(seasonal[:3]) and period < 2):
+            raise ValueError(
+                "seasonal_order[3] (the period s) must be 0 without a seasonal part and at "
+                f"least 2 with one; got seasonal_order={self.seasonal_order!r}."
+            )
+        _check_choice(self.trend, "trend", _ARIMA_TRENDS)
+        _check_bool(self.enforce_stationarity, "enforce_stationarity")
+        _check_bool(self.enforce_invertibility, "enforce_invertibility")
+        check_in_range(self.maxiter, "maxiter", 1, integer=True)
+
+    def _largest_order(self):
+        return self.auto_max_order if self._auto else self.order
+
+    def _min_length(self) -> int:
+        """Series must be longer than the total lag span of the largest model, plus 2."""
+        p, d, q = self._largest_order()
+        big_p, big_d, big_q, period = self.seasonal_order
+        return p + d + q + period * (big_p + big_d + big_q) + 2
+
+    # -- exogenous regressors ----------------------------------------------------
+    def _uses_exog(self) -> bool:
+        return self.n_exog_features_ > 0
+
+    def _validate_exog(self, X, n_rows, reset=False):
+        """Check ``X`` has one of the allowed row counts and the fitted number of columns."""
+        if reset:
+            self.n_exog_features_ = 0
+        if X is None:
+            if self.n_exog_features_:
+                raise ValueError(
+                    f"X is required: the model was fitted with {self.n_exog_features_} "
+                    f"exogenous regressors; pass X with {' or '.join(map(str, n_rows))} rows."
+                )
+            return None
+        if not reset and not self.n_exog_features_:
+            raise ValueError("X was given, but the model was fitted without exogenous "
+                             "regressors; refit with X or pass X=None.")
+        exog_set = check_series(X, name="X")
+        if exog_set.layout != "single":
+            raise ValueError("X must be one array of shape (T, k) of exogenous regressors; "
+                             f"got {len(exog_set)} series.")
+        exog = exog_set.series[0]
+        if exog.shape[0] not in n_rows:
+            raise ValueError(f"X has {exog.shape[0]} rows; expected "
+                             f"{' or '.join(map(str, n_rows))}.")
+        if reset:
+            self.n_exog_features_ = exog.shape[1]
+        elif exog.shape[1] != self.n_exog_features_:
+            raise ValueError(f"X has {exog.shape[1]} columns, but the model was fitted with "
+                             f"{self.n_exog_features_}.")
+        return exog
+
+    # -- fitting -------------------------------------------------------------------
+    def _sarimax(self, y, exog, order):
+        return SARIMAX(
+            y, exog=exog, order=order, seasonal_order=tuple(self.seasonal_order),
+            trend=self.trend, enforce_stationarity=self.enforce_stationarity,
+            enforce_invertibility=self.enforce_invertibility,
+        )
+
+    def _fit_order(self, y, exog, order):
+        with _quiet_statsmodels():
+            return self._sarimax(y, exog, order).fit(disp=False, maxiter=self.maxiter)
+
+    def _search_order(self, y, exog):
+        """Fit every candidate order; return the lowest-AIC results and the AIC grid."""
+        grid = itertools.product(*(range(m + 1) for m in self.auto_max_order))
+        aics, best, last_error = {}, None, None
+        with _quiet_statsmodels(ConvergenceWarning):
+            for order in grid:
+                try:
+                    results = self._fit_order(y, exog, order)
+                except (ValueError, np.linalg.LinAlgError) as exc:
+                    aics[order], last_error = np.nan, exc
+                    continue
+                aics[order] = float(results.aic)
+                if np.isfinite(results.aic) and (best is None or results.aic < best.aic):
+                    best = results
+        if best is None:
+            raise ValueError(
+                f"order='auto': none of the {len(aics)} candidate orders up to "
+                f"auto_max_order={tuple(self.auto_max_order)} could be fitted."
+            ) from last_error
+        if not best.mle_retvals.get("converged", True):
+            warnings.warn(
+                f"The AIC-selected ARIMA order {best.model.order} did not converge "
+                f"within maxiter={self.maxiter} iterations; increase maxiter.",
+                ConvergenceWarning, stacklevel=5,
+            )
+        return best, aics
+
+    def _fit_column(self, y, exog):
+        if self._auto:
+            return self._search_order(y, exog)
+        return self._fit_order(y, exog, tuple(int(v) for v in self.order)), None
+
+    def _fitted_attributes(self, fits):
+        results = [r for r, _ in fits]
+        return {
+            "results_": results,
+            "model_": [r.model for r in results],
+            "order_": [tuple(r.model.order) for r in results],
+            "aic_": [float(r.aic) for r in results],
+            # a fixed order has no grid: one None, whatever the number of columns
+            "aic_grid_": [grid for _, grid in fits] if self._auto else [None],
+        }
+
+    # -- forecasting ---------------------------------------------------------------
+    def _apply_column(self, results, y, exog):
+        return results.apply(y, exog=exog)
+
+    def _forecast_column(self, results, n_steps, exog):
+        return np.asarray(results.forecast(n_steps, exog=exog), dtype=float)
+
+
+class ETSForecaster(_ColumnwiseForecaster):
+    """Exponential smoothing (ETS) forecaster.
+
+    Fits the innovations state-space form of exponential smoothing [2]_ by
+    maximum likelihood with statsmodels'
+    :class:`~statsmodels.tsa.exponential_smoothing.ets.ETSModel`. ``ETSModel``
+    is used rather than ``holtwinters.ExponentialSmoothing`` because its
+    ``smooth(params)`` runs fitted parameters (smoothing weights and initial
+    states) over a new series without refitting, which is what
+    ``predict(context=...)`` and ``predict_next`` need, and because it has a
+    proper likelihood (AIC, prediction intervals via ``results_``).
+
+    Parameters
+    ----------
+    error : {"add", "mul"}, default="add"
+        Additive or multiplicative errors.
+    trend : {None, "add", "mul"}, default=None
+        Trend component.
+    damped_trend : bool, default=False
+        Damp the trend (requires a trend).
+    seasonal : {None, "add", "mul"}, default=None
+        Seasonal component.
+    seasonal_periods : int, optional
+        Season length, at least 2; required when ``seasonal`` is set and
+        ignored otherwise.
+
+    Attributes
+    ----------
+    results_ : statsmodels ETSResults, or list of them
+        Fitted results; one per column when ``y`` has several columns.
+    model_ : statsmodels ETSModel, or list of them
+        The fitted models.
+    n_features_in_ : int
+        Number of columns of ``y``.
+    feature_names_in_ : ndarray of str
+        Column names of ``y`` when it was a DataFrame with string names.
+    train_layout_ : object
+        How ``y`` was passed, used to shape forecasts like it.
+
+    Notes
+    -----
+    Multivariate ``y`` gets one independent model per column. Multiplicative
+    components need strictly positive data. A seasonal model needs at least
+    two full seasons of data (statsmodels' initialisation), also in
+    ``context``. Exogenous inputs are not supported (``X`` must be None).
+    ``predict(context=...)`` starts the smoother on ``context`` from the
+    fitted initial states.
+
+    References
+    ----------
+    .. [2] R. J. Hyndman, A. B. Koehler, J. K. Ord and R. D. Snyder,
+       *Forecasting with Exponential Smoothing: The State Space Approach*,
+       Springer, 2008.
+    """
+
+    def __init__(self, error="add", trend=None, damped_trend=False, seasonal=None,
+                 seasonal_periods=None):
+        self.error = error
+        self.trend = trend
+        self.damped_trend = damped_trend
+        self.seasonal = seasonal
+        self.seasonal_periods = seasonal_periods
+
+    def _check_params(self):
+        _check_choice(self.error, "error", ("add", "mul"))
+        _check_choice(self.trend, "trend", _ETS_COMPONENTS)
+        _check_choice(self.seasonal, "seasonal", _ETS_COMPONENTS)
+        if _check_bool(self.damped_trend, "damped_trend") and self.trend is None:
+            raise ValueError("damped_trend=True requires a trend ('add' or 'mul'); got trend=None.")
+        if self.seasonal is not None:
+            if self.seasonal_periods is None:
+                raise ValueError(f"seasonal={self.seasonal!r} requires seasonal_periods "
+                                 "(an integer >= 2); got None.")
+            check_in_range(self.seasonal_periods, "seasonal_periods", 2, integer=True)
+
+    def _min_length(self) -> int:
+        return 2 * self.seasonal_periods if self.seasonal is not None else 2
+
+    _min_context_length = _min_length
+
+    def _check_y(self, y, name, min_length):
+        series_set = super()._check_y(y, name, min_length)
+        multiplicative = "mul" in (self.error, self.trend, self.seasonal)
+        if multiplicative and (series_set.series[0] <= 0).any():
+            raise ValueError(f"{name} must be strictly positive for an ETS model with "
+                             "multiplicative components.")
+        return series_set
+
+    def _ets(self, y):
+        return ETSModel(y, error=self.error, trend=self.trend, damped_trend=self.damped_trend,
+                        seasonal=self.seasonal,
+                        seasonal_periods=self.seasonal_periods if self.seasonal else None)
+
+    def _fit_column(self, y, exog):
+        return self._ets(y).fit(disp=False)
+
+    def _apply_column(self, results, y, exog):
+        return self._ets(y).smooth(results.params)
+
+    def _forecast_column(self, results, n_steps, exog):
+        return np.asarray(results.forecast(n_steps), dtype=float)
+
+
+# ---------------------------------------------------------------------------
+# Naive forecasts
+# ---------------------------------------------------------------------------
+class _NaiveForecaster(_StatisticalForecaster):
+    """Repeat the last season of each series; ``_period()`` is the season length."""
+
+    _many_series = True
+
+    def _period(self) -> int:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _min_length(self) -> int:
+        return self._period()
+
+    _min_context_length = _min_length
+
+    def _fit_series(self, series, exog):
+        period = self._period()
+        self.recent_values_ = [s[-period:].copy() for s in series]
+
+    def _forecast(self, n_steps, history, exog_past, exog_future):
+        period = self._period()
+        seasons = self.recent_values_ if history is None else [s[-period:] for s in history]
+        positions = np.arange(n_steps) % period
+        return [season[positions] for season in seasons]
+
+    def _one_step(self, series, exog_past, exog_next):
+        lag = self._period() - 1
+        outputs = []
+        for y in series:
+            out = y.copy()
+            out[lag:] = y[: len(y) - lag]
+            outputs.append(out)
+        return outputs
+
+
+class PersistenceForecaster(_NaiveForecaster):
+    """Naive forecast: the last observed value, repeated over the horizon.
+
+    Works for any number of columns and for several series at once (a list or
+    a 3-D block: each series is continued from its own last value).
+    Exogenous inputs are refused (``X`` must be None).
+
+    Attributes
+    ----------
+    recent_values_ : list of ndarray of shape (1, d)
+        Last row of each training series.
+    n_features_in_ : int
+        Number of columns of the series.
+    feature_names_in_ : ndarray of str
+        Column names when the series was a DataFrame with string names.
+    train_layout_ : object
+        How the training series were passed, used to shape forecasts like them.
+
+    Notes
+    -----
+    ``predict_next(y)`` returns ``y`` itself: the prediction of ``y[t + 1]``
+    is ``y[t]``. See [1]_, section 5.2.
+
+    References
+    ----------
+    .. [1] R. J. Hyndman and G. Athanasopoulos, *Forecasting: Principles and
+       Practice*, 3rd ed., OTexts, 2021.
+
+    Examples
+    --------
+    >>> from reservoir.baselines import PersistenceForecaster
+    >>> PersistenceForecaster().fit([1.0, 2.0, 3.0]).predict(n_steps=2)
+    array([3., 3.])
+    """
+
+    def __init__(self):
+        pass
+
+    def _check_params(self):
+        """No hyperparameters to check."""
+
+    def _period(self) -> int:
+        return 1
+
+
+class SeasonalNaiveForecaster(_NaiveForecaster):
+    """Seasonal naive forecast: each step repeats the value one period earlier.
+
+    The forecast ``h`` steps after the last observation ``T`` is
+    ``y[T + h - period * ceil(h / period)]``, i.e. the last observed season
+    repeated ([1]_, section 5.2). Works for any number of columns and for
+    several series at once. Exogenous inputs are refused (``X`` must be None).
+
+    Parameters
+    ----------
+    period : int
+        Season length, at least 1 (``period=1`` is persistence). Training and
+        context series need at least ``period`` steps.
+
+    Attributes
+    ----------
+    recent_values_ : list of ndarray of shape (period, d)
+        Last season of each training series.
+    n_features_in_ : int
+        Number of columns of the series.
+    feature_names_in_ : ndarray of str
+        Column names when the series was a DataFrame with string names.
+    train_layout_ : object
+        How the training series were passed, used to shape forecasts like them.
+
+    Notes
+    -----
+    In ``predict_next(y)``, row ``t`` is ``y[t + 1 - period]``; for the first
+    ``period - 1`` rows no value one period back exists and the prediction
+    falls back to persistence (``y[t]``).
+
+    References
+    ----------
+    .. [1] R. J. Hyndman and G. Athanasopoulos, *Forecasting: Principles and
+       Practice*, 3rd ed., OTexts, 2021.
+
+    Examples
+    --------
+    >>> from reservoir.baselines import SeasonalNaiveForecaster
+    >>> SeasonalNaiveForecaster(period=3).fit([1.0, 2.0, 3.0, 4.0]).predict(n_steps=4)
+    array([2., 3., 4., 2.])
+    """
+
+    def __init__(self, period):
+        self.period = period
+
+    def _check_params(self):
+        check_in_range(self.period, "period", 1, integer=True)
+
+    def _period(self) -> int:
+        return int(self.period)

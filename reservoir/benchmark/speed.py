@@ -1,0 +1,171 @@
+"""Throughput of the reservoir time loop, against references measured in the same run.
+
+Run ``python -m reservoir.benchmark.speed`` (``--quick`` for a short run).
+Reported per case: the median wall time over repeats, unit-updates per second
+(``T * N * n_series / s``) and ratios against
+
+* a plain numpy per-step loop (``x = tanh(W @ x + W_in @ u[t])``, the code a
+  user would write by hand), and
+* the mat-vec floor: the same number of bare ``W @ x`` products, the part of
+  an update no implementation can skip.
+
+The batched case drives 100 series of 1000 steps at N = 300 as one
+``(100, 1000, 1)`` block and compares it with looping the single-series path
+over the same series.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+
+import numpy as np
+
+from ..esn import ESN
+
+__all__ = ["measure", "run_speed_benchmark", "main"]
+
+
+def measure(fn, repeats: int) -> float:
+    """Median wall time of ``fn()`` over ``repeats`` calls (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _numpy_loop(W, W_in, u):
+    """The hand-written reference: one dense mat-vec and tanh per step."""
+    x = np.zeros(W.shape[0])
+    out = np.empty((len(u), W.shape[0]))
+    for t in range(len(u)):
+        x = np.tanh(W @ x + W_in @ u[t])
+        out[t] = x
+    return out
+
+
+def _matvec_floor(W, n_steps):
+    x = np.ones(W.shape[0]) / W.shape[0]
+    for _ in range(n_steps):
+        x = W @ x
+    return x
+
+
+def _single_series_rows(sizes, n_steps, repeats):
+    u = np.sin(0.1 * np.arange(n_steps))[:, None]
+    rows = []
+    for n_units in sizes:
+        esn = ESN(n_units=n_units, random_state=0).fit(u)
+        W_loop = esn._loop_matrix()
+        t_esn = measure(lambda esn=esn: esn.transform(u), repeats)
+        t_numpy = measure(lambda: _numpy_loop(esn.W_.toarray(), esn.W_in_, u), repeats)
+        t_floor = measure(lambda W=W_loop: _matvec_floor(W, n_steps), repeats)
+        rows.append({
+            "case": f"ESN N={n_units}, 1 series x {n_steps} steps",
+            "seconds": t_esn,
+            "unit_updates_per_s": n_steps * n_units / t_esn,
+            "numpy_loop_seconds": t_numpy,
+            "speedup_vs_numpy_loop": t_numpy / t_esn,
+            "matvec_floor_seconds": t_floor,
+            "time_over_matvec_floor": t_esn / t_floor,
+        })
+    return rows
+
+
+def _batched_row(n_series, n_steps, n_units, repeats):
+    rng = np.random.default_rng(0)
+    U = rng.uniform(-1, 1, (n_series, n_steps, 1))
+    esn = ESN(n_units=n_units, random_state=0).fit(U)
+    t_batch = measure(lambda: esn.transform(U), repeats)
+    t_loop = measure(lambda: [esn.transform(series) for series in U], repeats)
+    return {
+        "case": f"ESN N={n_units}, {n_series} series x {n_steps} steps (batched)",
+        "seconds": t_batch,
+        "unit_updates_per_s": n_series * n_steps * n_units / t_batch,
+        "looped_single_series_seconds": t_loop,
+        "speedup_vs_looped_single_series": t_loop / t_batch,
+    }
+
+
+def _lsm_row(n_units, n_steps, repeats):
+    try:
+        from ..lsm import LSM
+    except ImportError:  # pragma: no cover - the LSM ships with the library
+        return None
+    u = np.sin(0.1 * np.arange(n_steps))[:, None]
+    lsm = LSM(n_units=n_units, random_state=0).fit(u)
+    esn = ESN(n_units=n_units, random_state=0).fit(u)
+    t_lsm = measure(lambda: lsm.transform(u), repeats)
+    t_esn = measure(lambda: esn.transform(u), repeats)
+    return {
+        "case": f"LSM N={n_units}, 1 series x {n_steps} input steps",
+        "seconds": t_lsm,
+        "unit_updates_per_s": n_steps * n_units / t_lsm,
+        "esn_same_n_seconds": t_esn,
+        "lsm_over_esn_time": t_lsm / t_esn,
+    }
+
+
+def run_speed_benchmark(quick: bool = False, repeats: int | None = None) -> list[dict]:
+    """Measure all cases; return one dict per row (see the module docstring)."""
+    repeats = repeats or (3 if quick else 5)
+    n_steps = 2000 if quick else 10_000
+    rows = _single_series_rows((100, 500, 2000), n_steps, repeats)
+    rows.append(_batched_row(100, 1000, 300, repeats))
+    lsm = _lsm_row(500, 2000 if quick else 10_000, max(1, repeats // 2))
+    if lsm is not None:
+        rows.append(lsm)
+    return rows
+
+
+def format_table(rows) -> str:
+    """A markdown table: case, median seconds, unit-updates/s, and the ratio of the row."""
+    lines = ["| case | median s | unit-updates/s | reference | ratio |", "|---|---|---|---|---|"]
+    for row in rows:
+        ref, ratio = _reference_of(row)
+        lines.append(
+            f"| {row['case']} | {row['seconds']:.4f} | {row['unit_updates_per_s']:.3g} "
+            f"| {ref} | {ratio:.2f}x |"
+        )
+    return "\n".join(lines)
+
+
+def _reference_of(row):
+    if "speedup_vs_numpy_loop" in row:
+        return (f"numpy loop {row['numpy_loop_seconds']:.4f} s; mat-vec floor "
+                f"{row['matvec_floor_seconds']:.4f} s ({row['time_over_matvec_floor']:.2f}x floor)",
+                row["speedup_vs_numpy_loop"])
+    if "speedup_vs_looped_single_series" in row:
+        return (f"looped single series {row['looped_single_series_seconds']:.4f} s",
+                row["speedup_vs_looped_single_series"])
+    return f"ESN same N {row['esn_same_n_seconds']:.4f} s (LSM time / ESN time)", row[
+        "lsm_over_esn_time"]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m reservoir.benchmark.speed",
+        description="Reservoir throughput against a numpy loop and the mat-vec floor.",
+    )
+    parser.add_argument("--quick", action="store_true", help="shorter series, fewer repeats")
+    parser.add_argument("--repeats", type=int, default=None, help="timed repeats per case")
+    parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
+    args = parser.parse_args(argv)
+    rows = run_speed_benchmark(quick=args.quick, repeats=args.repeats)
+    print(format_table(rows))
+    print("ratio: speed-up over the reference (higher is better), except the LSM row, "
+          "which is LSM time over ESN time.")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(rows, fh, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,721 @@
+"""Liquid state machines: a spiking reservoir of leaky integrate-and-fire neurons.
+
+The liquid of Maass, Natschläger & Markram, "Real-time computing without stable
+states" (Neural Computation 14, 2002): leaky integrate-and-fire (LIF) neurons,
+80 % excitatory and 20 % inhibitory, coupled by current-based exponential
+synapses, optionally placed on a 3-D grid and connected with probability
+``C * exp(-(D / lambda)^2)``. The state handed to the readout is each neuron's
+spike train filtered with an exponential kernel (30 ms), sampled once per
+input time step.
+
+Units
+-----
+Time in milliseconds (ms). Membrane potentials in millivolts (mV) relative to
+the resting potential (rest = 0 mV). Currents are expressed as the voltage
+they would hold the membrane at, ``R * I`` in mV (the membrane resistance is
+absorbed), so the membrane equation reads::
+
+    tau_membrane * dv/dt = -v + I_syn,exc + I_syn,inh + I_background + I_input
+
+Between steps each synaptic current decays exponentially
+(``tau_syn_exc`` / ``tau_syn_inh``) and jumps when a presynaptic spike
+arrives. The membrane is integrated exactly for a current held constant over
+a step of length ``dt`` (exponential Euler)::
+
+    v <- I + (v - I) * exp(-dt / tau_membrane)
+
+A neuron whose potential reaches ``v_threshold`` spikes, is reset to
+``v_reset`` and held there for ``refractory_period``.
+
+Recurrent weights
+-----------------
+``W_`` is dimensionless and has spectral radius ``spectral_radius`` exactly
+(scaled with :func:`reservoir.weights.scale_to_spectral_radius`, as for the
+ESN). A weight ``w`` from neuron ``j`` makes each spike of ``j`` deliver the
+synaptic charge ``w * (v_threshold - v_reset) * tau_membrane``, i.e. a current
+jump of ``w * (v_threshold - v_reset) * tau_membrane / tau_syn(j)`` mV. In
+these units ``w = 1`` is the charge that takes a non-leaky neuron from reset
+to threshold, so ``W_`` counts the spikes a presynaptic spike causes in a
+strongly driven neuron and its spectral radius is the linearised gain of the
+firing rates: activity dies out below about 1 and sustains itself above.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._validation import check_in_range
+from .base import BaseReservoir
+from .weights import input_matrix, reservoir_matrix, scale_to_spectral_radius
+
+__all__ = ["LSM", "LiquidActivityWarning", "column_positions", "column_connectivity"]
+
+_TOPOLOGIES = ("random", "column")
+_ENCODINGS = ("current", "poisson")
+_WEIGHT_DISTRIBUTIONS = ("normal", "uniform")
+#: Connection strength C of the column topology, (presynaptic, postsynaptic) type,
+#: from Maass, Natschläger & Markram (2002): 0.3 EE, 0.2 EI, 0.4 IE, 0.1 II.
+COLUMN_CONNECTION_PROBABILITY = {("E", "E"): 0.3, ("E", "I"): 0.2, ("I", "E"): 0.4, ("I", "I"): 0.1}
+#: Width and depth of a column when ``grid_shape`` is not given (Maass 2002: 15 x 3 x 3).
+_COLUMN_CROSS_SECTION = (3, 3)
+#: Below this fraction of active neurons' ... the liquid counts as silent / saturated.
+SILENT_FRACTION = 0.9
+SATURATED_FRACTION_OF_MAX_RATE = 0.5
+_ROW_BLOCK = 1024
+
+
+class LiquidActivityWarning(RuntimeWarning):
+    """The liquid is (nearly) silent or saturated: its states carry little information."""
+
+
+# -- connectivity -------------------------------------------------------------------
+def column_positions(n_units, grid_shape=None):
+    """Integer 3-D grid coordinates of ``n_units`` neurons in a cortical column.
+
+    Parameters
+    ----------
+    n_units : int
+    grid_shape : tuple of 3 ints, optional
+        Extent of the grid. By default a column ``(ceil(n_units / 9), 3, 3)``
+        as in Maass et al. (2002), whose 135-neuron liquid is 15 x 3 x 3.
+
+    Returns
+    -------
+    ndarray of shape (n_units, 3)
+        The first ``n_units`` grid points in C order (long axis first).
+    """
+    n_units = check_in_range(n_units, "n_units", 1, integer=True)
+    if grid_shape is None:
+        width, depth = _COLUMN_CROSS_SECTION
+        grid_shape = (-(-n_units // (width * depth)), width, depth)
+    shape = tuple(grid_shape)
+    if len(shape) != 3 or not all(
+        isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1 for s in shape
+    ):
+        raise ValueError(f"grid_shape must be three positive integers; got {grid_shape!r}.")
+    if np.prod(shape) < n_units:
+        raise ValueError(
+            f"grid_shape {shape} holds {int(np.prod(shape))} neurons, fewer than n_units={n_units}."
+        )
+    return np.stack(np.unravel_index(np.arange(n_units), shape), axis=1).astype(float)
+
+
+def column_connectivity(positions, inhibitory, connection_lambda=2.0, random_state=None):
+    """Boolean connection mask of the Maass et al. (2002) column.
+
+    Neuron ``j`` connects to neuron ``i != j`` with probability
+    ``C[type(j), type(i)] * exp(-(D(i, j) / connection_lambda)^2)``, ``D`` the
+    Euclidean distance on the grid and ``C`` from
+    :data:`COLUMN_CONNECTION_PROBABILITY`.
+
+    Parameters
+    ----------
+    positions : ndarray of shape (n_units, 3)
+    inhibitory : bool ndarray of shape (n_units,)
+    connection_lambda : float > 0
+        Length scale lambda of the connection probability (grid spacings).
+    random_state : seed or RandomState, optional
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix of bool, shape (n_units, n_units)
+        Entry (i, j) is True when j connects to i (rows are targets).
+    """
+    from sklearn.utils import check_random_state
+
+    rng = check_random_state(random_state)
+    check_in_range(connection_lambda, "connection_lambda", 0, low_inclusive=False)
+    kind = np.where(inhibitory, 1, 0)
+    strength = np.array([[COLUMN_CONNECTION_PROBABILITY[(pre, post)] for pre in "EI"]
+                         for post in "EI"])  # strength[post, pre]
+    n = positions.shape[0]
+    blocks = []
+    for start in range(0, n, _ROW_BLOCK):
+        rows = slice(start, min(start + _ROW_BLOCK, n))
+        sq_dist = ((positions[rows, None, :] - positions[None, :, :]) ** 2).sum(-1)
+        prob = strength[kind[rows, None], kind[None, :]] * np.exp(-sq_dist / connection_lambda**2)
+        np.fill_diagonal(prob[:, start:], 0.0)
+        blocks.append(sp.csr_matrix(rng.random(prob.shape) < prob))
+    return sp.vstack(blocks, format="csr")
+
+
+# -- the state vector ----------------------------------------------------------------
+class _LiquidState:
+    """Named views into the flat per-series state block (B, S).
+
+    Layout of one series' state: membrane potentials (N), excitatory and
+    inhibitory synaptic currents (2N), remaining refractory steps (N), filtered
+    spike traces (N), then the spikes still in flight, oldest first
+    (n_delay x N).
+    """
+
+    def __init__(self, block, n_units, n_delay):
+        n = n_units
+        self.block = block
+        self.v = block[:, :n]
+        self.current = block[:, n:3 * n]
+        self.refractory = block[:, 3 * n:4 * n]
+        self.trace = block[:, 4 * n:5 * n]
+        self.in_flight = block[:, 5 * n:].reshape(block.shape[0], n_delay, n)
+
+    @staticmethod
+    def size(n_units, n_delay):
+        return (5 + n_delay) * n_units
+
+
+class _Synapses:
+    """Recurrent jumps in CSC order, for propagating only the columns of neurons that spiked.
+
+    ``targets`` indexes the (2N,) current vector of a series: row i of an
+    excitatory source feeds slot i, of an inhibitory source slot N + i.
+    """
+
+    def __init__(self, jumps_csc, inhibitory):
+        n = jumps_csc.shape[0]
+        self.n_units = n
+        self.indptr = jumps_csc.indptr.astype(np.int64)
+        source = np.repeat(np.arange(n), np.diff(self.indptr))
+        self.targets = jumps_csc.indices.astype(np.int64) + n * inhibitory[source]
+        self.values = jumps_csc.data
+
+    def deliver(self, current_flat, spikes):
+        """Add the jumps of ``spikes`` (B, N) bool to ``current_flat`` (B * 2N,) in place."""
+        fired = np.flatnonzero(spikes)
+        if fired.size == 0:
+            return
+        batch, neuron = np.divmod(fired, self.n_units)
+        starts = self.indptr[neuron]
+        counts = self.indptr[neuron + 1] - starts
+        total = int(counts.sum())
+        if total == 0:
+            return
+        # Concatenated column segments without a Python loop.
+        shift = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+        entries = np.arange(total) + shift
+        slots = self.targets[entries] + np.repeat(batch * 2 * self.n_units, counts)
+        current_flat += np.bincount(slots, weights=self.values[entries],
+                                    minlength=current_flat.size).astype(current_flat.dtype)
+
+
+class LSM(BaseReservoir):
+    """Liquid state machine: a spiking reservoir of LIF neurons (a scikit-learn transformer).
+
+    ``fit`` draws the fixed liquid (connectivity, weights, input weights);
+    ``transform`` drives it with input series and returns, for every input
+    time step, each neuron's exponentially filtered spike train (optionally
+    with its membrane potential). Put it in a
+    :class:`~reservoir.ReservoirRegressor` or
+    :class:`~reservoir.ReservoirForecaster` to train a readout. After
+    :meth:`transform`, ``mean_rate_`` and ``fraction_silent_`` describe the
+    activity, and a :class:`LiquidActivityWarning` is raised for a silent or
+    saturated liquid.
+
+    Units: time in ms, potentials and currents (as ``R * I``) in mV relative
+    to rest; see the module docstring for the equations.
+
+    Parameters
+    ----------
+    n_units : int, default=200
+        Number of neurons N.
+    spectral_radius : float >= 0, default=1.0
+        Spectral radius of the dimensionless recurrent matrix ``W_`` (the
+        linearised gain of the firing rates; see the module docstring).
+    inhibitory_fraction : float in [0, 1), default=0.2
+        Fraction of inhibitory neurons; their outgoing weights are negative,
+        those of excitatory neurons positive (Dale's law).
+    inhibition_balance : float >= 0, default=1.0
+        Total inhibitory weight as a multiple of the total excitatory weight.
+        1 balances them (zero mean recurrent input at uniform firing); larger
+        values make the liquid inhibition-dominated.
+    topology : {"random", "column"}, default="random"
+        ``"random"``: sparse random graph with ``n_connections`` inputs per
+        neuron (or density ``connectivity``). ``"column"``: neurons on a 3-D
+        grid connected with probability ``C * exp(-(D / connection_lambda)^2)``
+        (Maass et al. 2002, C = 0.3 EE, 0.2 EI, 0.4 IE, 0.1 II).
+    n_connections : int, default=20
+        In-degree of each neuron in the random topology.
+    connectivity : float in (0, 1], optional
+        Density of the random topology, instead of ``n_connections``.
+    connection_lambda : float > 0, default=2.0
+        Length scale lambda of the column topology, in grid spacings.
+    grid_shape : tuple of 3 ints, optional
+        Grid of the column topology; ``(ceil(n_units / 9), 3, 3)`` by default.
+    weight_distribution : {"normal", "uniform"}, default="normal"
+        Magnitudes of the recurrent weights: half-normal or uniform, before
+        signs (Dale's law) and spectral-radius scaling.
+    input_scaling : float or array-like of shape (n_features,), default=10.0
+        Input current (mV) per unit of input: ``I_input = W_in_ @ u`` with
+        ``W_in_`` uniform on ±input_scaling.
+    input_connectivity : float in (0, 1], optional
+        Fraction of neurons each input feature reaches; all when None.
+    input_encoding : {"current", "poisson"}, default="current"
+        ``"current"``: the input is injected as the current ``W_in_ @ u``,
+        held for the input time step. ``"poisson"``: each neuron receives, per
+        feature j, an independent Poisson spike train of rate
+        ``input_rate * |u_j|`` whose spikes jump its excitatory synaptic
+        current by ``W_in_[:, j] * sign(u_j) / (input_rate * tau_syn_exc)``
+        (rate in spikes/ms), so that the mean input current equals that of
+        the current encoding; the shot noise shrinks as ``input_rate`` grows.
+    input_rate : float > 0, default=200.0
+        Poisson rate in Hz for ``|u| = 1``.
+    background_current : float, default=13.5
+        Constant current (mV) into every neuron (Maass 2002: 13.5, just
+        below the threshold).
+    tau_membrane : float > 0, default=30.0
+        Membrane time constant (ms).
+    v_threshold : float, default=15.0
+        Firing threshold (mV).
+    v_reset : float < v_threshold, default=13.5
+        Reset potential after a spike (mV).
+    refractory_period : float >= 0, default=2.0
+        Absolute refractory period (ms), rounded to whole steps of ``dt``.
+    tau_syn_exc, tau_syn_inh : float > 0, default=3.0, 6.0
+        Decay time constants (ms) of excitatory and inhibitory synaptic
+        currents (Maass 2002).
+    synaptic_delay : float >= 0, default=0.0
+        Extra transmission delay (ms), rounded to whole steps of ``dt``. A
+        spike emitted during step k changes its targets' currents from step
+        ``k + 1 + round(synaptic_delay / dt)`` on.
+    tau_trace : float > 0, default=30.0
+        Time constant (ms) of the exponential kernel that filters the spike
+        trains into the liquid state: each spike adds 1 to its neuron's trace,
+        which decays by ``exp(-dt / tau_trace)`` per step.
+    dt : float > 0, default=1.0
+        Simulation step (ms).
+    steps_per_input : int >= 1, default=5
+        Simulation steps per input time step; the inputs are held for
+        ``steps_per_input * dt`` ms and the traces sampled at the end.
+    include_membrane : bool, default=False
+        Append the membrane potentials (mV) to the traces in the output.
+    dtype : {"float64", "float32"}, default="float64"
+    random_state : int, RandomState instance or None
+        Seed for the liquid, the initial potentials and the Poisson input;
+        the same seed gives identical states.
+
+    Attributes
+    ----------
+    W_ : scipy.sparse.csr_matrix of shape (n_units, n_units)
+        Dimensionless recurrent weights (row i holds the inputs of neuron i),
+        spectral radius ``spectral_radius``.
+    W_in_ : ndarray of shape (n_units, n_features_in_)
+        Input weights, mV of current per unit of input.
+    inhibitory_ : ndarray of bool, shape (n_units,)
+        Which neurons are inhibitory.
+    positions_ : ndarray of shape (n_units, 3) or None
+        Grid coordinates for the column topology.
+    initial_potential_ : ndarray of shape (n_units,)
+        Membrane potentials of the default initial state, uniform on
+        [v_reset, v_threshold) so that the neurons start desynchronised.
+    n_features_in_ : int
+    n_features_out_ : int
+        ``n_units``, or ``2 * n_units`` with ``include_membrane``.
+    firing_rates_ : ndarray of shape (n_units,)
+        Firing rate of each neuron (Hz) over the last :meth:`transform`.
+    mean_rate_ : float
+        Mean firing rate (Hz) over the last :meth:`transform`.
+    fraction_silent_ : float
+        Fraction of neurons that did not spike in the last :meth:`transform`.
+    final_state_ : ndarray
+        Last internal state(s) of the most recent :meth:`transform`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import LSM
+    >>> u = np.sin(np.linspace(0, 20, 300))
+    >>> lsm = LSM(n_units=100, random_state=0)
+    >>> states = lsm.fit_transform(u)
+    >>> states.shape
+    (300, 100)
+    >>> bool(lsm.mean_rate_ > 0)
+    True
+    """
+
+    def __init__(
+        self,
+        n_units=200,
+        spectral_radius=1.0,
+        inhibitory_fraction=0.2,
+        inhibition_balance=1.0,
+        topology="random",
+        n_connections=20,
+        connectivity=None,
+        connection_lambda=2.0,
+        grid_shape=None,
+        weight_distribution="normal",
+        input_scaling=10.0,
+        input_connectivity=None,
+        input_encoding="current",
+        input_rate=200.0,
+        background_current=13.5,
+        tau_membrane=30.0,
+        v_threshold=15.0,
+        v_reset=13.5,
+        refractory_period=2.0,
+        tau_syn_exc=3.0,
+        tau_syn_inh=6.0,
+        synaptic_delay=0.0,
+        tau_trace=30.0,
+        dt=1.0,
+        steps_per_input=5,
+        include_membrane=False,
+        dtype="float64",
+        random_state=None,
+    ):
+        self.n_units = n_units
+        self.spectral_radius = spectral_radius
+        self.inhibitory_fraction = inhibitory_fraction
+        self.inhibition_balance = inhibition_balance
+        self.topology = topology
+        self.n_connections = n_connections
+        self.connectivity = connectivity
+        self.connection_lambda = connection_lambda
+        self.grid_shape = grid_shape
+        self.weight_distribution = weight_distribution
+        self.input_scaling = input_scaling
+        self.input_connectivity = input_connectivity
+        self.input_encoding = input_encoding
+        self.input_rate = input_rate
+        self.background_current = background_current
+        self.tau_membrane = tau_membrane
+        self.v_threshold = v_threshold
+        self.v_reset = v_reset
+        self.refractory_period = refractory_period
+        self.tau_syn_exc = tau_syn_exc
+        self.tau_syn_inh = tau_syn_inh
+        self.synaptic_delay = synaptic_delay
+        self.tau_trace = tau_trace
+        self.dt = dt
+        self.steps_per_input = steps_per_input
+        self.include_membrane = include_membrane
+        self.dtype = dtype
+        self.random_state = random_state
+
+    # -- validation ---------------------------------------------------------------------
+    def _check_params(self):
+        check_in_range(self.n_units, "n_units", 1, integer=True)
+        check_in_range(self.spectral_radius, "spectral_radius", 0)
+        check_in_range(self.inhibitory_fraction, "inhibitory_fraction", 0, 1,
+                       high_inclusive=False)
+        check_in_range(self.inhibition_balance, "inhibition_balance", 0)
+        self._check_choice(self.topology, "topology", _TOPOLOGIES)
+        self._check_choice(self.weight_distribution, "weight_distribution", _WEIGHT_DISTRIBUTIONS)
+        self._check_choice(self.input_encoding, "input_encoding", _ENCODINGS)
+        check_in_range(self.n_connections, "n_connections", 1, integer=True)
+        if self.connectivity is not None:
+            check_in_range(self.connectivity, "connectivity", 0, 1, low_inclusive=False)
+        if self.input_connectivity is not None:
+            check_in_range(self.input_connectivity, "input_connectivity", 0, 1,
+                           low_inclusive=False)
+        for name in ("connection_lambda", "input_rate", "tau_membrane", "tau_syn_exc",
+                     "tau_syn_inh", "tau_trace", "dt"):
+            check_in_range(getattr(self, name), name, 0, low_inclusive=False)
+        for name in ("background_current", "v_threshold", "v_reset"):
+            check_in_range(getattr(self, name), name)
+        if self.v_reset >= self.v_threshold:
+            raise ValueError(
+                f"v_reset must be below v_threshold; got v_reset={self.v_reset!r} and "
+                f"v_threshold={self.v_threshold!r}."
+            )
+        check_in_range(self.refractory_period, "refractory_period", 0)
+        check_in_range(self.synaptic_delay, "synaptic_delay", 0)
+        check_in_range(self.steps_per_input, "steps_per_input", 1, integer=True)
+        if not isinstance(self.include_membrane, (bool, np.bool_)):
+            raise ValueError(
+                f"include_membrane must be True or False; got {self.include_membrane!r}."
+            )
+        self._dtype  # noqa: B018 - validates dtype
+
+    @staticmethod
+    def _check_choice(value, name, choices):
+        if not isinstance(value, str) or value not in choices:
+            raise ValueError(f"{name} must be one of {choices}; got {value!r}.")
+
+    # -- derived step counts ------------------------------------------------------------
+    @property
+    def _refractory_steps(self):
+        return int(round(self.refractory_period / self.dt))
+
+    @property
+    def _delay_steps(self):
+        return int(round(self.synaptic_delay / self.dt))
+
+    # -- hooks ---------------------------------------------------------------------------
+    def _initialize(self, n_features, rng):
+        n = self.n_units
+        self.inhibitory_ = self._draw_inhibitory(rng)
+        magnitudes = self._draw_magnitudes(rng)
+        signed = self._apply_dale(magnitudes)
+        self.W_ = scale_to_spectral_radius(signed, float(self.spectral_radius)).tocsr()
+        self.W_in_ = input_matrix(
+            n, n_features, input_scaling=self.input_scaling, distribution="uniform",
+            connectivity=self.input_connectivity, random_state=rng, dtype=self._dtype,
+        )
+        self.initial_potential_ = rng.uniform(self.v_reset, self.v_threshold, n).astype(self._dtype)
+        self.n_features_out_ = 2 * n if self.include_membrane else n
+        self._synapses = _Synapses(self._jumps().tocsc(), self.inhibitory_)
+
+    def _draw_inhibitory(self, rng):
+        n_inhibitory = int(round(self.inhibitory_fraction * self.n_units))
+        inhibitory = np.zeros(self.n_units, dtype=bool)
+        inhibitory[rng.choice(self.n_units, n_inhibitory, replace=False)] = True
+        return inhibitory
+
+    def _draw_magnitudes(self, rng):
+        """Positive weight magnitudes on the chosen topology (rows are targets)."""
+        if self.topology == "column":
+            self.positions_ = column_positions(self.n_units, self.grid_shape)
+            mask = column_connectivity(self.positions_, self.inhibitory_,
+                                       self.connection_lambda, rng).tocoo()
+            values = np.abs(_draw(rng, mask.nnz, self.weight_distribution))
+            return sp.csr_matrix((values, (mask.row, mask.col)), shape=mask.shape)
+        self.positions_ = None
+        W = reservoir_matrix(
+            self.n_units, topology="random", n_connections=self.n_connections,
+            connectivity=self.connectivity, distribution=self.weight_distribution,
+            random_state=rng,
+        )
+        return abs(sp.csr_matrix(W))
+
+    def _apply_dale(self, magnitudes):
+        """Sign the columns by neuron type and scale inhibition to ``inhibition_balance``."""
+        excitatory_total = magnitudes[:, ~self.inhibitory_].sum()
+        inhibitory_total = magnitudes[:, self.inhibitory_].sum()
+        gain = (self.inhibition_balance * excitatory_total / inhibitory_total
+                if inhibitory_total > 0 else 0.0)
+        column_sign = np.where(self.inhibitory_, -gain, 1.0)
+        return sp.csr_matrix(magnitudes @ sp.diags(column_sign))
+
+    def _jumps(self):
+        """Current jump (mV) each spike delivers, from the dimensionless ``W_``."""
+        tau_syn = np.where(self.inhibitory_, self.tau_syn_inh, self.tau_syn_exc)
+        unit = (self.v_threshold - self.v_reset) * self.tau_membrane / tau_syn
+        return sp.csr_matrix(self.W_ @ sp.diags(unit)).astype(self._dtype)
+
+    def _state_size(self):
+        return _LiquidState.size(self.n_units, self._delay_steps)
+
+    def default_state(self, batch_size):
+        """Resting state: no current, no spikes, potentials ``initial_potential_``.
+
+        Parameters
+        ----------
+        batch_size : int
+
+        Returns
+        -------
+        ndarray of shape (batch_size, S)
+        """
+        state = super().default_state(batch_size)
+        state[:, :self.n_units] = self.initial_potential_
+        return state
+
+    # -- simulation ----------------------------------------------------------------------
+    def simulate(self, inputs, state, rng=None):
+        """Advance a block of equal-length series.
+
+        Parameters
+        ----------
+        inputs : ndarray of shape (B, T, n_features_in_)
+        state : ndarray of shape (B, S)
+            Internal states (see ``_LiquidState`` for the layout).
+        rng : numpy Generator, optional
+            Source of the Poisson input spikes; a fresh stream from
+            ``noise_seed_`` if None.
+
+        Returns
+        -------
+        features : ndarray of shape (B, T, n_features_out_)
+            Filtered spike traces (then membrane potentials if
+            ``include_membrane``) at the end of each input step.
+        final_state : ndarray of shape (B, S)
+        """
+        dtype = self._dtype
+        inputs = np.asarray(inputs, dtype=dtype)
+        n_batch, n_steps, _ = inputs.shape
+        liquid = _LiquidState(np.array(state, dtype=dtype, copy=True), self.n_units,
+                              self._delay_steps)
+        features = np.empty((n_batch, n_steps, self.n_features_out_), dtype=dtype)
+        if self.input_encoding == "poisson":
+            rng = self.noise_rng() if rng is None else rng
+            drive = _PoissonDrive(self, inputs, rng)
+        else:
+            drive = _CurrentDrive(self, inputs)
+        spike_counts = self._run_loop(liquid, drive, features)
+        tally = getattr(self, "_tally", None)
+        if tally is not None:
+            tally.add(spike_counts, n_steps * self.steps_per_input * self.dt)
+        return features, liquid.block
+
+    def _run_loop(self, liquid, drive, features):
+        """The time loop; returns the spike count of every neuron of every series, (B, N)."""
+        dtype = self._dtype
+        n = self.n_units
+        n_delay = self._delay_steps
+        membrane_decay = dtype(np.exp(-self.dt / self.tau_membrane))
+        syn_decay = np.concatenate([
+            np.full(n, np.exp(-self.dt / self.tau_syn_exc)),
+            np.full(n, np.exp(-self.dt / self.tau_syn_inh)),
+        ]).astype(dtype)
+        trace_decay = dtype(np.exp(-self.dt / self.tau_trace))
+        threshold, reset = dtype(self.v_threshold), dtype(self.v_reset)
+        n_refractory = dtype(self._refractory_steps)
+        v, current, refractory, trace = liquid.v, liquid.current, liquid.refractory, liquid.trace
+        current_flat = current.reshape(-1)
+        ring = np.ascontiguousarray(liquid.in_flight.transpose(1, 0, 2)) > 0.5  # (d, B, N)
+        total = np.empty_like(v)
+        clamped = np.empty(v.shape, dtype=bool)
+        spikes = np.empty(v.shape, dtype=bool)
+        counts = np.zeros(v.shape, dtype=np.int64)
+        step = 0
+        for t in range(features.shape[1]):
+            for k in range(self.steps_per_input):
+                drive.current_at(t, k, out=total, synaptic=current)
+                # Exponential Euler: exact for the current held over the step.
+                v -= total
+                v *= membrane_decay
+                v += total
+                np.greater(refractory, 0, out=clamped)
+                np.copyto(v, reset, where=clamped)
+                refractory -= clamped
+                np.greater_equal(v, threshold, out=spikes)
+                np.copyto(v, reset, where=spikes)
+                np.copyto(refractory, n_refractory, where=spikes)
+                trace *= trace_decay
+                trace += spikes
+                counts += spikes
+                current *= syn_decay
+                if n_delay:
+                    slot = step % n_delay
+                    self._synapses.deliver(current_flat, ring[slot])
+                    ring[slot] = spikes
+                else:
+                    self._synapses.deliver(current_flat, spikes)
+                step += 1
+            features[:, t, :n] = trace
+            if self.include_membrane:
+                features[:, t, n:] = v
+        if n_delay:
+            liquid.in_flight[...] = np.roll(ring, -(step % n_delay), axis=0).transpose(1, 0, 2)
+        return counts
+
+    # -- transform with activity statistics -------------------------------------------------
+    def transform(self, X, initial_state=None):
+        """Return the liquid states for ``X`` and record the firing statistics.
+
+        Parameters
+        ----------
+        X : array-like (T, d), list of (T_i, d) arrays, or (n, T, d) array
+        initial_state : array-like of shape (S,) or (n_series, S), optional
+
+        Returns
+        -------
+        states : ndarray (T, n_features_out_), list of (T_i, n_features_out_) arrays,
+            or (n, T, n_features_out_) array, in the layout of ``X``.
+
+        Warns
+        -----
+        LiquidActivityWarning
+            When more than 90 % of the neurons stay silent, or the mean rate
+            exceeds half the maximum rate ``1 / (refractory_period + dt)``.
+        """
+        self._tally = _SpikeTally(self.n_units)
+        try:
+            states = super().transform(X, initial_state=initial_state)
+            self.firing_rates_ = self._tally.rates()
+        finally:
+            del self._tally
+        self.mean_rate_ = float(self.firing_rates_.mean())
+        self.fraction_silent_ = float(np.mean(self.firing_rates_ == 0))
+        self._warn_on_activity()
+        return states
+
+    @property
+    def max_rate(self):
+        """Highest firing rate a neuron can reach (Hz): one spike per refractory period + step."""
+        return 1000.0 / ((self._refractory_steps + 1) * self.dt)
+
+    def _warn_on_activity(self):
+        if self.fraction_silent_ > SILENT_FRACTION:
+            warnings.warn(
+                f"The liquid is nearly silent: {self.fraction_silent_:.0%} of the neurons never "
+                f"spiked (mean rate {self.mean_rate_:.2f} Hz). Raise input_scaling, "
+                "background_current or spectral_radius.",
+                LiquidActivityWarning, stacklevel=3,
+            )
+        elif self.mean_rate_ > SATURATED_FRACTION_OF_MAX_RATE * self.max_rate:
+            warnings.warn(
+                f"The liquid is saturated: mean rate {self.mean_rate_:.0f} Hz, more than half "
+                f"the maximum {self.max_rate:.0f} Hz. Lower spectral_radius, input_scaling or "
+                "background_current.",
+                LiquidActivityWarning, stacklevel=3,
+            )
+
+
+def _draw(rng, size, distribution):
+    if distribution == "normal":
+        return rng.standard_normal(size)
+    return rng.uniform(-1.0, 1.0, size)
+
+
+class _SpikeTally:
+    """Spike counts reported by ``simulate`` while ``transform`` runs."""
+
+    def __init__(self, n_units):
+        self.counts = np.zeros(n_units)
+        self.neuron_ms = 0.0
+
+    def add(self, counts, duration_ms):
+        """Add the spike counts (B, N) of a batch of series that each ran ``duration_ms``."""
+        self.counts += counts.sum(axis=0)
+        self.neuron_ms += duration_ms * counts.shape[0]
+
+    def rates(self):
+        return 1000.0 * self.counts / self.neuron_ms if self.neuron_ms else self.counts * 0.0
+
+
+class _CurrentDrive:
+    """Input injected as current: ``background + W_in @ u`` held over each input step."""
+
+    def __init__(self, lsm, inputs):
+        self.drive = np.einsum("btd,nd->tbn", inputs, lsm.W_in_) + getattr(lsm, "bg_", lsm.background_current)
+        self.n = lsm.n_units
+
+    def current_at(self, t, k, *, out, synaptic):
+        np.add(synaptic[:, :self.n], synaptic[:, self.n:], out=out)
+        out += self.drive[t]
+
+
+class _PoissonDrive:
+    """Input as Poisson spike trains into the excitatory synaptic current (see ``LSM``)."""
+
+    def __init__(self, lsm, inputs, rng):
+        self.n = lsm.n_units
+        rate_per_ms = lsm.input_rate / 1000.0
+        self.expected = np.abs(inputs) * (rate_per_ms * lsm.dt)  # (B, T, d) spikes per step
+        self.jump = np.sign(inputs)
+        self.weights = lsm.W_in_ / (rate_per_ms * lsm.tau_syn_exc)  # (N, d)
+        self.background = inputs.dtype.type(lsm.background_current)
+        self.steps = lsm.steps_per_input
+        self.rng = rng
+        self._block = None
+
+    def _draw(self, t):
+        """Jumps for all sub-steps of input step t: (steps, B, N)."""
+        n_batch, _, n_features = self.expected.shape
+        lam = np.broadcast_to(self.expected[None, :, t, None, :],
+                              (self.steps, n_batch, self.n, n_features))
+        counts = self.rng.poisson(lam)
+        signed = counts * self.jump[None, :, t, None, :]
+        return np.einsum("sbnd,nd->sbn", signed, self.weights).astype(self.background.dtype)
+
+    def current_at(self, t, k, *, out, synaptic):
+        if k == 0:
+            self._block = self._draw(t)
+        synaptic[:, :self.n] += self._block[k]
+        np.add(synaptic[:, :self.n], synaptic[:, self.n:], out=out)
+        out += self.background

@@ -1,0 +1,169 @@
+import pickle
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import check_estimator
+
+from reservoir import ESN
+from reservoir.estimators import expected_failed_checks
+
+
+def reference_states(esn, u, x0=None):
+    """Independent per-step implementation of the leaky ESN update."""
+    W = esn.W_.toarray() if sp.issparse(esn.W_) else esn.W_
+    x = np.zeros(esn.n_units) if x0 is None else x0.copy()
+    out = []
+    f = np.tanh if esn.activation == "tanh" else (lambda z: z)
+    for t in range(len(u)):
+        pre = W @ x + esn.W_in_ @ u[t] + esn.bias_
+        x = (1 - esn.leak_rate) * x + esn.leak_rate * f(pre)
+        out.append(x)
+    return np.array(out)
+
+
+@pytest.fixture
+def series():
+    rng = np.random.default_rng(0)
+    return rng.uniform(-1, 1, (150, 2))
+
+
+@pytest.mark.parametrize("n_units", [30, 400])  # dense and sparse loop paths
+@pytest.mark.parametrize("leak_rate", [1.0, 0.3])
+@pytest.mark.parametrize("activation", ["tanh", "identity"])
+def test_states_match_reference_update(series, n_units, leak_rate, activation):
+    esn = ESN(n_units=n_units, leak_rate=leak_rate, activation=activation, bias_scaling=0.5,
+              spectral_radius=0.8, random_state=1).fit(series)
+    np.testing.assert_allclose(esn.transform(series), reference_states(esn, series),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_layouts_are_preserved(series):
+    esn = ESN(n_units=20, random_state=0).fit(series)
+    single = esn.transform(series)
+    assert single.shape == (150, 20)
+    as_list = esn.transform([series, series[:40], series])
+    assert isinstance(as_list, list) and [s.shape for s in as_list] == [(150, 20), (40, 20),
+                                                                         (150, 20)]
+    np.testing.assert_allclose(as_list[0], single)
+    np.testing.assert_allclose(as_list[1], single[:40])
+    block = esn.transform(np.stack([series, series[::-1]]))
+    assert block.shape == (2, 150, 20)
+    np.testing.assert_allclose(block[1], esn.transform(series[::-1]))
+
+
+def test_one_dimensional_input_is_one_series():
+    u = np.sin(np.arange(50.0))
+    esn = ESN(n_units=10, random_state=0).fit(u)
+    np.testing.assert_allclose(esn.transform(u), esn.transform(u[:, None]))
+
+
+def test_initial_and_final_state_continue_a_run(series):
+    esn = ESN(n_units=25, leak_rate=0.5, random_state=0).fit(series)
+    full = esn.transform(series)
+    first = esn.transform(series[:70])
+    second = esn.transform(series[70:], initial_state=esn.final_state_)
+    np.testing.assert_allclose(np.vstack([first, second]), full, rtol=1e-12)
+    states, final = esn.run([series, series[:10]])
+    assert final.shape == (2, 25)
+    np.testing.assert_allclose(final[1], states[1][-1])
+
+
+def test_initial_state_shape_checked(series):
+    esn = ESN(n_units=5, random_state=0).fit(series)
+    with pytest.raises(ValueError, match="initial_state"):
+        esn.transform(series, initial_state=np.zeros(4))
+    with pytest.raises(ValueError, match="initial_state"):
+        esn.transform(series, initial_state=np.full(5, np.nan))
+
+
+def test_deterministic_for_a_seed(series):
+    a = ESN(n_units=50, state_noise=0.01, random_state=7).fit_transform(series)
+    b = ESN(n_units=50, state_noise=0.01, random_state=7).fit_transform(series)
+    c = ESN(n_units=50, state_noise=0.01, random_state=8).fit_transform(series)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_state_noise_perturbs_states(series):
+    clean = ESN(n_units=50, random_state=0).fit_transform(series)
+    noisy = ESN(n_units=50, state_noise=0.05, random_state=0).fit_transform(series)
+    diff = np.abs(noisy - clean)
+    assert 1e-3 < diff.mean() < 0.2
+
+
+def test_float32(series):
+    esn = ESN(n_units=300, dtype="float32", random_state=0).fit(series)
+    states = esn.transform(series)
+    assert states.dtype == np.float32
+    ref = ESN(n_units=300, random_state=0).fit_transform(series)
+    np.testing.assert_allclose(states, ref, atol=1e-4)
+
+
+def test_zero_spectral_radius_is_memoryless(series):
+    esn = ESN(n_units=20, spectral_radius=0.0, random_state=0).fit(series)
+    np.testing.assert_allclose(esn.transform(series), np.tanh(series @ esn.W_in_.T))
+
+
+def test_delay_line_topology_shifts_the_input():
+    u = np.random.default_rng(0).uniform(-1, 1, 30)
+    esn = ESN(n_units=6, topology="delay_line", spectral_radius=1.0, activation="identity",
+              input_scaling=1.0, random_state=0).fit(u)
+    # Unit k holds W_in[0] * u[t-k] for a pure delay line with input into unit 0 only.
+    esn.W_in_[1:] = 0.0
+    states = esn.transform(u)
+    for k in range(6):
+        np.testing.assert_allclose(states[k:, k], esn.W_in_[0, 0] * u[: 30 - k])
+
+
+def test_spectral_radius_of_drawn_matrix():
+    esn = ESN(n_units=600, spectral_radius=0.77, random_state=0).fit(np.zeros((5, 1)))
+    assert np.abs(np.linalg.eigvals(esn.W_.toarray())).max() == pytest.approx(0.77, rel=1e-6)
+
+
+def test_clone_and_pickle_keep_states(series):
+    esn = ESN(n_units=40, random_state=3).fit(series)
+    restored = pickle.loads(pickle.dumps(esn))
+    np.testing.assert_array_equal(restored.transform(series), esn.transform(series))
+    cloned = clone(esn).fit(series)
+    np.testing.assert_array_equal(cloned.transform(series), esn.transform(series))
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_units": -3}, "n_units"),
+        ({"n_units": 2.5}, "n_units"),
+        ({"spectral_radius": -0.5}, "spectral_radius"),
+        ({"leak_rate": 0.0}, "leak_rate"),
+        ({"leak_rate": 1.5}, "leak_rate"),
+        ({"topology": "star"}, "topology"),
+        ({"activation": "relu"}, "activation"),
+        ({"state_noise": -1.0}, "state_noise"),
+        ({"dtype": "int8"}, "dtype"),
+        ({"connectivity": 0.0}, "connectivity"),
+        ({"input_scaling": [1.0, 2.0, 3.0]}, "input_scaling"),
+    ],
+)
+def test_bad_parameters(series, params, match):
+    with pytest.raises(ValueError, match=match):
+        ESN(**params).fit(series)
+
+
+def test_transform_before_fit():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        ESN().transform(np.zeros((5, 1)))
+
+
+def test_wrong_number_of_features(series):
+    esn = ESN(n_units=5, random_state=0).fit(series)
+    with pytest.raises(ValueError, match="features"):
+        esn.transform(np.zeros((10, 3)))
+
+
+def test_passes_check_estimator():
+    esn = ESN(n_units=20, random_state=0)
+    check_estimator(esn, expected_failed_checks=expected_failed_checks(esn))

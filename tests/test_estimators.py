@@ -1,0 +1,290 @@
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+from sklearn.utils.estimator_checks import check_estimator
+
+import reservoir.estimators as estimators_module
+from reservoir import ESN, ReservoirForecaster, ReservoirRegressor, RidgeReadout
+from reservoir._forecast import ForecastDivergenceWarning
+from reservoir.estimators import expected_failed_checks
+
+
+@pytest.fixture
+def regression_data():
+    rng = np.random.default_rng(0)
+    u = rng.uniform(-1, 1, (400, 2))
+    y = 0.5 * u[:, 0] - 0.25 * np.roll(u[:, 1], 1)
+    return u, y
+
+
+def sine(n, period=25.0, phase=0.0):
+    return np.sin(2 * np.pi * np.arange(n) / period + phase)
+
+
+# --- ReservoirRegressor -------------------------------------------------------------
+def test_regressor_readout_equals_ridge_on_states_after_washout(regression_data):
+    u, y = regression_data
+    esn = ESN(n_units=30, random_state=0)
+    reg = ReservoirRegressor(esn, readout=RidgeReadout(alpha=1e-3), washout=50).fit(u, y)
+    states = clone(esn).fit(u).transform(u)
+    features = np.hstack([states, u])[50:]
+    ref = Ridge(alpha=1e-3).fit(features, y[50:])
+    np.testing.assert_allclose(reg.readout_.coef_.ravel(), ref.coef_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(reg.predict(u), ref.predict(np.hstack([states, u])), atol=1e-8)
+
+
+def test_regressor_include_input_false_uses_states_only(regression_data):
+    u, y = regression_data
+    reg = ReservoirRegressor(ESN(n_units=30, random_state=0), include_input=False).fit(u, y)
+    assert reg.readout_.coef_.size == 30
+
+
+def test_regressor_learns_a_delayed_target(regression_data):
+    u, y = regression_data
+    reg = ReservoirRegressor(ESN(n_units=100, random_state=0), washout=20).fit(u[:300], y[:300])
+    assert reg.score(u[300:], y[300:]) > 0.99
+
+
+def test_any_sklearn_regressor_is_a_readout(regression_data):
+    u, y = regression_data
+    ours = ReservoirRegressor(ESN(n_units=30, random_state=0), RidgeReadout(1e-2), washout=10)
+    theirs = ReservoirRegressor(ESN(n_units=30, random_state=0), Ridge(1e-2), washout=10)
+    np.testing.assert_allclose(ours.fit(u, y).predict(u), theirs.fit(u, y).predict(u), atol=1e-8)
+
+
+def test_streamed_blocks_equal_one_block(regression_data, monkeypatch):
+    u, y = regression_data
+    whole = ReservoirRegressor(ESN(n_units=30, random_state=0), washout=70).fit(u, y).predict(u)
+    monkeypatch.setattr(estimators_module, "STATE_BLOCK_STEPS", 32)
+    blocked = ReservoirRegressor(ESN(n_units=30, random_state=0), washout=70).fit(u, y).predict(u)
+    np.testing.assert_allclose(blocked, whole, rtol=1e-9, atol=1e-12)
+
+
+def test_regressor_lists_and_blocks(regression_data):
+    u, y = regression_data
+    reg = ReservoirRegressor(ESN(n_units=20, random_state=0), washout=5)
+    reg.fit([u[:200], u[200:350]], [y[:200], y[200:350]])
+    pred = reg.predict([u[:100], u[100:130]])
+    assert [p.shape for p in pred] == [(100,), (30,)]
+    block = reg.predict(np.stack([u[:50], u[50:100]]))
+    assert block.shape == (2, 50)
+    np.testing.assert_allclose(block[0], reg.predict(u[:50]))
+
+
+def test_regressor_multioutput(regression_data):
+    u, y = regression_data
+    Y = np.column_stack([y, -y])
+    pred = ReservoirRegressor(ESN(n_units=20, random_state=0)).fit(u, Y).predict(u)
+    assert pred.shape == (400, 2)
+    np.testing.assert_allclose(pred[:, 0], -pred[:, 1], atol=1e-8)
+
+
+def test_washout_excluded_from_fit():
+    rng = np.random.default_rng(1)
+    u = rng.uniform(-1, 1, (200, 1))
+    y = u[:, 0].copy()
+    y[:50] = 1e6  # garbage during the washout must not influence the fit
+    reg = ReservoirRegressor(ESN(n_units=10, random_state=0), washout=50).fit(u, y)
+    assert reg.score(u, y) > 0.999
+
+
+def test_regressor_check_estimator():
+    reg = ReservoirRegressor(ESN(n_units=20, random_state=0))
+    check_estimator(reg, expected_failed_checks=expected_failed_checks(reg))
+
+
+def test_default_reservoir_is_seeded(regression_data):
+    u, y = regression_data
+    a = ReservoirRegressor(random_state=0).fit(u, y).predict(u)
+    b = ReservoirRegressor(random_state=0).fit(u, y).predict(u)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_nested_params_gridsearch_and_pickle(regression_data):
+    u, y = regression_data
+    reg = ReservoirRegressor(ESN(n_units=20, random_state=0), washout=10)
+    reg.set_params(reservoir__spectral_radius=0.5, readout=RidgeReadout())
+    assert reg.get_params()["reservoir__spectral_radius"] == 0.5
+    search = GridSearchCV(
+        reg,
+        {"reservoir__spectral_radius": [0.1, 0.9], "readout__alpha": [1e-6, 1e2]},
+        cv=TimeSeriesSplit(n_splits=3),
+    ).fit(u, y)
+    assert search.best_params_["readout__alpha"] == 1e-6  # heavy shrinkage cannot fit y
+    restored = pickle.loads(pickle.dumps(search.best_estimator_))
+    np.testing.assert_array_equal(restored.predict(u), search.best_estimator_.predict(u))
+
+
+# --- ReservoirForecaster ------------------------------------------------------------
+def test_forecaster_continues_a_sine():
+    y = sine(600)
+    model = ReservoirForecaster(ESN(n_units=100, random_state=0), washout=50).fit(y[:500])
+    path = model.predict(100)
+    assert path.shape == (100,)
+    np.testing.assert_allclose(path, y[500:600], atol=1e-3)
+
+
+def test_first_forecast_equals_last_one_step_prediction():
+    y = sine(300) + 0.3 * sine(300, 7.0)
+    model = ReservoirForecaster(ESN(n_units=50, random_state=0), washout=20).fit(y)
+    assert model.predict(1)[0] == pytest.approx(model.predict_next(y)[-1], rel=1e-10)
+
+
+def test_context_equal_to_training_gives_same_forecast():
+    y = sine(300)
+    model = ReservoirForecaster(ESN(n_units=50, random_state=0), washout=20).fit(y)
+    np.testing.assert_allclose(model.predict(30, context=y), model.predict(30), rtol=1e-10)
+
+
+def test_context_list_gives_one_forecast_per_series():
+    y = sine(400)
+    model = ReservoirForecaster(ESN(n_units=80, random_state=0), washout=50).fit(y)
+    contexts = [sine(200, phase=0.5), sine(250, phase=1.0)]
+    paths = model.predict(20, context=contexts)
+    assert isinstance(paths, list) and len(paths) == 2
+    np.testing.assert_allclose(paths[0], sine(220, phase=0.5)[200:], atol=1e-2)
+    np.testing.assert_allclose(paths[1], sine(270, phase=1.0)[250:], atol=1e-2)
+
+
+def test_fit_on_a_list_of_series():
+    series = [sine(200, phase=p) for p in (0.0, 1.0, 2.0)]
+    model = ReservoirForecaster(ESN(n_units=80, random_state=0), washout=30).fit(series)
+    np.testing.assert_allclose(model.predict(20), sine(220, phase=2.0)[200:], atol=1e-2)
+
+
+def test_multivariate_series():
+    y = np.column_stack([sine(400), np.cos(2 * np.pi * np.arange(400) / 25)])
+    model = ReservoirForecaster(ESN(n_units=80, random_state=0), washout=30).fit(y[:350])
+    path = model.predict(50)
+    assert path.shape == (50, 2)
+    np.testing.assert_allclose(path, y[350:], atol=1e-2)
+
+
+def test_exogenous_inputs_are_used():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, 601)
+    y = np.zeros(601)
+    for t in range(600):
+        y[t + 1] = 0.5 * y[t] + x[t]
+    model = ReservoirForecaster(ESN(n_units=50, random_state=0), washout=20)
+    model.fit(y[:500], X=x[:500])
+    path = model.predict(100, X=x[500:600])
+    np.testing.assert_allclose(path, y[500:600], atol=1e-2)
+    with pytest.raises(ValueError, match="X is required"):
+        model.predict(5)
+    with pytest.raises(ValueError, match="X must hold"):
+        model.predict(5, X=x[:3])
+
+
+def test_pandas_index_continues():
+    idx = pd.date_range("2020-01-01", periods=300, freq="D")
+    y = pd.Series(sine(300), index=idx, name="signal")
+    model = ReservoirForecaster(ESN(n_units=50, random_state=0), washout=20).fit(y)
+    path = model.predict(10)
+    assert isinstance(path, pd.Series) and path.name == "signal"
+    assert path.index[0] == pd.Timestamp("2020-10-27") and path.index.freq == "D"
+    frame = model.predict(5, context=y.iloc[:200].to_frame())
+    assert isinstance(frame, pd.DataFrame)
+    assert frame.index[0] == idx[200]
+
+
+class ExplodingReadout(RegressorMixin, BaseEstimator):
+    """A readout that multiplies the current input by 10: closed loop explodes."""
+
+    def fit(self, X, y):
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict(self, X):
+        return 10 * X[:, -1]
+
+
+def test_divergence_warns():
+    y = sine(200)
+    model = ReservoirForecaster(ESN(n_units=10, random_state=0), ExplodingReadout(),
+                                washout=10).fit(y)
+    with pytest.warns(ForecastDivergenceWarning, match="exploding"):
+        model.predict(10)
+
+
+def test_no_warning_for_a_good_forecast():
+    model = ReservoirForecaster(ESN(n_units=50, random_state=0), washout=20).fit(sine(300))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ForecastDivergenceWarning)
+        model.predict(50)
+
+
+def test_non_causal_reservoir_refused():
+    class Backwards(ESN):
+        causal = False
+
+    with pytest.raises(ValueError, match="causal"):
+        ReservoirForecaster(Backwards(n_units=5)).fit(sine(300))
+
+
+def test_forecaster_clone_params_pickle():
+    model = ReservoirForecaster(ESN(n_units=30, random_state=0), washout=20)
+    model.set_params(reservoir__leak_rate=0.5)
+    assert clone(model).get_params()["reservoir__leak_rate"] == 0.5
+    model.fit(sine(200))
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict(15), model.predict(15))
+
+
+# --- bad input ----------------------------------------------------------------------
+U = np.random.default_rng(0).uniform(-1, 1, (50, 1))
+Y = U[:, 0]
+U_NAN = U.copy()
+U_NAN[3] = np.nan
+U_INF = U.copy()
+U_INF[3] = np.inf
+
+BAD_INPUTS = [
+    ("NaN in X", lambda: ReservoirRegressor().fit(U_NAN, Y), ValueError, "X.*NaN"),
+    ("inf in X", lambda: ReservoirRegressor().fit(U_INF, Y), ValueError, "X.*infinity"),
+    ("NaN in y", lambda: ReservoirForecaster(washout=5).fit(U_NAN), ValueError, "y.*NaN"),
+    ("4-D X", lambda: ReservoirRegressor().fit(np.zeros((2, 3, 4, 5)), Y), ValueError, "X must"),
+    ("X/y lengths", lambda: ReservoirRegressor().fit(U, Y[:40]), ValueError, "lengths must match"),
+    ("series count", lambda: ReservoirRegressor().fit([U, U], [Y]), ValueError, "series"),
+    ("washout too long", lambda: ReservoirRegressor(washout=50).fit(U, Y), ValueError, "washout"),
+    ("forecast washout", lambda: ReservoirForecaster(washout=49).fit(Y), ValueError, "washout"),
+    ("negative washout", lambda: ReservoirRegressor(washout=-1).fit(U, Y), ValueError, "washout"),
+    ("empty list", lambda: ReservoirRegressor().fit([], []), ValueError, "X is empty"),
+    ("strings", lambda: ReservoirRegressor().fit(np.array([["a"], ["b"]]), [1, 2]), TypeError,
+     "X must contain numbers"),
+    ("None y", lambda: ReservoirRegressor().fit(U, None), ValueError, "requires y"),
+    ("negative n_units", lambda: ReservoirRegressor(ESN(n_units=-1)).fit(U, Y), ValueError,
+     "n_units"),
+    ("negative radius", lambda: ReservoirRegressor(ESN(spectral_radius=-1)).fit(U, Y),
+     ValueError, "spectral_radius"),
+    ("leak rate 0", lambda: ReservoirRegressor(ESN(leak_rate=0)).fit(U, Y), ValueError,
+     "leak_rate"),
+    ("leak rate > 1", lambda: ReservoirForecaster(ESN(leak_rate=2), washout=5).fit(Y),
+     ValueError, "leak_rate"),
+    ("predict before fit", lambda: ReservoirRegressor().predict(U), NotFittedError, "not fitted"),
+    ("forecast before fit", lambda: ReservoirForecaster().predict(5), NotFittedError, "not fitted"),
+    ("n_steps 0", lambda: ReservoirForecaster(washout=5).fit(Y).predict(0), ValueError, "n_steps"),
+    ("context features", lambda: ReservoirForecaster(washout=5).fit(Y).predict(
+        3, context=np.zeros((10, 2))), ValueError, "context has 2 features"),
+    ("include_input", lambda: ReservoirRegressor(include_input="yes").fit(U, Y), ValueError,
+     "include_input"),
+]
+
+
+@pytest.mark.parametrize("case, call, error, match", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_input_table(case, call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_expected_failures_are_few_and_explained():
+    failures = expected_failed_checks(ReservoirRegressor())
+    assert len(failures) <= 4
+    assert all(isinstance(reason, str) and len(reason) > 20 for reason in failures.values())
