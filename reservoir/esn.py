@@ -234,3 +234,340 @@ class ESN(BaseReservoir):
                 pre *= leak
                 x_new += pre
             x = x_new
+
+
+# ============================================================================================
+# Deep and bidirectional reservoirs
+# ============================================================================================
+from sklearn.base import clone  # noqa: E402  (imports kept with the section that needs them)
+
+from .base import resolve_dtype  # noqa: E402
+
+__all__ += ["DeepESN", "BidirectionalESN"]
+
+#: DeepESN parameters that take one value per layer (a scalar applies to every layer).
+_PER_LAYER_PARAMS = ("n_units", "spectral_radius", "leak_rate", "input_scaling", "bias_scaling")
+#: DeepESN parameters shared by every layer, passed unchanged to each layer's ESN.
+_SHARED_LAYER_PARAMS = (
+    "n_connections", "connectivity", "topology", "weight_distribution", "input_distribution",
+    "input_connectivity", "activation", "state_noise", "dtype",
+)
+_ALIGNMENTS = ("time", "reading")
+
+
+def _fit_to_n_features(reservoir, n_features):
+    """Draw a reservoir's weights for ``n_features`` inputs (``fit`` only reads the width)."""
+    return reservoir.fit(np.zeros((1, n_features)))
+
+
+def _split_state(state, sizes):
+    """Split (B, sum(sizes)) internal states into one (B, size) block per part."""
+    return np.split(np.asarray(state), np.cumsum(sizes)[:-1], axis=1)
+
+
+class DeepESN(BaseReservoir):
+    """A stack of leaky-tanh reservoirs, each driven by the states of the one below.
+
+    Layer 0 reads the input series; layer ``l > 0`` reads the state sequence of
+    layer ``l - 1`` at the same time step. The features handed to the readout
+    are the states of all layers, concatenated in layer order, so that the
+    readout sees the multiple time scales of the stack (Gallicchio, Micheli &
+    Pedrelli 2017, "Deep reservoir computing: a critical experimental
+    analysis", Neurocomputing 268:87-99).
+
+    Parameters
+    ----------
+    n_layers : int, default=2
+        Number of layers.
+    n_units : int or list of int, default=100
+        Units per layer: one value for every layer, or a list of ``n_layers`` values.
+    spectral_radius : float or list of float, default=0.9
+        Spectral radius of each layer's recurrent matrix (scalar or per layer).
+    leak_rate : float or list of float, default=1.0
+        Leak rate of each layer (scalar or per layer); decreasing leak rates
+        up the stack give increasingly slow layers.
+    input_scaling : float or list, default=1.0
+        Scale of each layer's input weights: for layer 0 the weights from the
+        input series, for layer ``l > 0`` the inter-layer weights from layer
+        ``l - 1``. A list gives one entry per layer (the entry of layer 0 may
+        itself be an array with one scale per input feature).
+    bias_scaling : float or list of float, default=0.0
+        Bias scale of each layer (scalar or per layer).
+    n_connections, connectivity, topology, weight_distribution, input_distribution, \
+input_connectivity, activation, state_noise, dtype
+        Shared by all layers; see :class:`ESN`.
+    random_state : int, RandomState instance or None
+        Seeds every layer (one seed per layer is drawn from it) and the noise.
+
+    Attributes
+    ----------
+    layers_ : list of ESN
+        The fitted layers, bottom first.
+    n_features_in_ : int
+    n_features_out_ : int
+        Total number of units, ``sum(n_units)``.
+    final_state_ : ndarray
+        Last state(s) of the most recent :meth:`transform` (all layers, concatenated).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import DeepESN
+    >>> u = np.sin(np.linspace(0, 20, 200))
+    >>> deep = DeepESN(n_layers=3, n_units=[50, 30, 20], leak_rate=[1.0, 0.5, 0.2],
+    ...                random_state=0)
+    >>> deep.fit_transform(u).shape
+    (200, 100)
+    """
+
+    def __init__(
+        self,
+        n_layers=2,
+        n_units=100,
+        spectral_radius=0.9,
+        leak_rate=1.0,
+        input_scaling=1.0,
+        bias_scaling=0.0,
+        n_connections=10,
+        connectivity=None,
+        topology="random",
+        weight_distribution="normal",
+        input_distribution="uniform",
+        input_connectivity=None,
+        activation="tanh",
+        state_noise=0.0,
+        dtype="float64",
+        random_state=None,
+    ):
+        self.n_layers = n_layers
+        self.n_units = n_units
+        self.spectral_radius = spectral_radius
+        self.leak_rate = leak_rate
+        self.input_scaling = input_scaling
+        self.bias_scaling = bias_scaling
+        self.n_connections = n_connections
+        self.connectivity = connectivity
+        self.topology = topology
+        self.weight_distribution = weight_distribution
+        self.input_distribution = input_distribution
+        self.input_connectivity = input_connectivity
+        self.activation = activation
+        self.state_noise = state_noise
+        self.dtype = dtype
+        self.random_state = random_state
+
+    def _check_params(self):
+        check_in_range(self.n_layers, "n_layers", 1, integer=True)
+        for name in _PER_LAYER_PARAMS:
+            self._per_layer(name)
+        resolve = self._dtype  # noqa: F841 - validates dtype
+
+    def _per_layer(self, name):
+        """The value of a per-layer parameter as a list of ``n_layers`` entries."""
+        value = getattr(self, name)
+        if isinstance(value, (list, tuple, np.ndarray)):
+            if len(value) != self.n_layers:
+                raise ValueError(
+                    f"{name} must be a scalar or hold one value per layer "
+                    f"(n_layers={self.n_layers}); got {len(value)} values."
+                )
+            return list(value)
+        return [value] * self.n_layers
+
+    def _layer_params(self, layer):
+        """Keyword arguments of the ESN of one layer."""
+        params = {name: self._per_layer(name)[layer] for name in _PER_LAYER_PARAMS}
+        params.update({name: getattr(self, name) for name in _SHARED_LAYER_PARAMS})
+        return params
+
+    def _initialize(self, n_features, rng):
+        self.layers_ = []
+        for layer in range(self.n_layers):
+            esn = ESN(**self._layer_params(layer), random_state=rng.randint(0, 2**31 - 1))
+            try:
+                _fit_to_n_features(esn, n_features)
+            except ValueError as exc:
+                raise ValueError(f"layer {layer} of DeepESN: {exc}") from exc
+            self.layers_.append(esn)
+            n_features = esn.n_features_out_
+        self.n_features_out_ = sum(esn.n_features_out_ for esn in self.layers_)
+
+    def _layer_sizes(self):
+        return [esn._state_size() for esn in self.layers_]
+
+    def _state_size(self):
+        return sum(self._layer_sizes())
+
+    def simulate(self, inputs, state, rng=None):
+        """Advance a block of equal-length series through the stack, bottom layer first.
+
+        Parameters
+        ----------
+        inputs : ndarray of shape (B, T, n_features_in_)
+        state : ndarray of shape (B, n_features_out_)
+            Internal states of all layers, concatenated in layer order.
+        rng : numpy Generator, optional
+            Source of state noise; a fresh stream from ``noise_seed_`` if None.
+
+        Returns
+        -------
+        states : ndarray of shape (B, T, n_features_out_)
+        final_state : ndarray of shape (B, n_features_out_)
+        """
+        rng = self.noise_rng() if rng is None else rng
+        layer_input = inputs
+        outputs, finals = [], []
+        for esn, start in zip(self.layers_, _split_state(state, self._layer_sizes())):
+            layer_input, final = esn.simulate(layer_input, start, rng=rng)
+            outputs.append(layer_input)
+            finals.append(final)
+        return np.concatenate(outputs, axis=-1), np.concatenate(finals, axis=-1)
+
+
+class BidirectionalESN(BaseReservoir):
+    """Reads each series forwards and backwards and concatenates the two state sequences.
+
+    A forward reservoir reads ``u[0], ..., u[T-1]``; a backward reservoir reads
+    ``u[T-1], ..., u[0]``. Their features are concatenated, forward first, so
+    the readout sees the past and the future of each step (Bianchi, Scardapane,
+    Løkse & Jenssen 2020, "Reservoir computing approaches for representation
+    and classification of multivariate time series", IEEE TNNLS 32(5)). The
+    reservoir reads the future of the series: it is not causal
+    (``causal = False``), so forecasters refuse it; use it in a
+    :class:`~reservoir.ReservoirClassifier` or for offline per-step tasks in a
+    :class:`~reservoir.ReservoirRegressor`.
+
+    Parameters
+    ----------
+    reservoir : reservoir transformer, optional
+        The (causal) reservoir run in each direction: an :class:`ESN`,
+        :class:`DeepESN`, :class:`~reservoir.LSM`, ... Cloned at fit; its
+        parameters are reachable as ``reservoir__<name>``. Default
+        ``ESN(random_state=random_state)``.
+    share_weights : bool, default=True
+        True: both directions use the same fitted reservoir (same weights), as
+        in Bianchi et al. (2020). False: the backward reservoir is a second
+        clone whose ``random_state`` is drawn from ``random_state``, so its
+        weights are independent; set ``random_state`` for reproducible results.
+    alignment : {"time", "reading"}, default="time"
+        How the backward features are lined up with the forward ones.
+
+        - ``"time"``: row ``t`` holds the forward state after ``u[:t+1]`` and
+          the backward state after ``u[t:]``: both describe step ``t``. Use it
+          for per-step tasks (segmentation, event detection).
+        - ``"reading"``: row ``k`` holds the states of both reservoirs after
+          each has read ``k + 1`` values, as in Bianchi et al. (2020). The last
+          row then summarises the whole series in both directions, which is
+          what last-state pooling of a classifier needs.
+    random_state : int, RandomState instance or None
+        Seed of the default reservoir and of the independent backward reservoir.
+
+    Attributes
+    ----------
+    forward_, backward_ : fitted reservoirs
+        The same object when ``share_weights=True``.
+    n_features_in_ : int
+    n_features_out_ : int
+        Forward plus backward features.
+
+    Notes
+    -----
+    :meth:`simulate` reads the block it is given backwards: give it whole
+    series. The internal state (``initial_state``/``final_state_``) is the
+    forward state followed by the backward one; the backward part ends, after a
+    run, in the state reached after reading the series down to its first step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir import ESN, BidirectionalESN
+    >>> u = np.sin(np.linspace(0, 20, 200))
+    >>> bi = BidirectionalESN(ESN(n_units=50, random_state=0)).fit(u)
+    >>> bi.transform(u).shape
+    (200, 100)
+    """
+
+    causal = False
+
+    def __init__(self, reservoir=None, share_weights=True, alignment="time", random_state=None):
+        self.reservoir = reservoir
+        self.share_weights = share_weights
+        self.alignment = alignment
+        self.random_state = random_state
+
+    @property
+    def _dtype(self):
+        return resolve_dtype(getattr(self.reservoir, "dtype", "float64"))
+
+    def _check_params(self):
+        if not isinstance(self.share_weights, (bool, np.bool_)):
+            raise ValueError(f"share_weights must be True or False; got {self.share_weights!r}.")
+        if self.alignment not in _ALIGNMENTS:
+            raise ValueError(f"alignment must be one of {_ALIGNMENTS}; got {self.alignment!r}.")
+        if self.reservoir is not None and not isinstance(self.reservoir, BaseReservoir):
+            raise TypeError(
+                "reservoir must be a reservoir (a reservoir.base.BaseReservoir such as ESN); "
+                f"got {type(self.reservoir).__name__}."
+            )
+
+    def _initialize(self, n_features, rng):
+        template = self.reservoir if self.reservoir is not None else ESN(
+            random_state=self.random_state
+        )
+        self.forward_ = _fit_to_n_features(clone(template), n_features)
+        if self.share_weights:
+            self.backward_ = self.forward_
+        else:
+            backward = clone(template).set_params(random_state=rng.randint(0, 2**31 - 1))
+            self.backward_ = _fit_to_n_features(backward, n_features)
+        self.n_features_out_ = self.forward_.n_features_out_ + self.backward_.n_features_out_
+
+    def _state_sizes(self):
+        return [self.forward_._state_size(), self.backward_._state_size()]
+
+    def _state_size(self):
+        return sum(self._state_sizes())
+
+    def default_state(self, batch_size):
+        """Resting states of the forward and backward reservoirs, concatenated.
+
+        Parameters
+        ----------
+        batch_size : int
+
+        Returns
+        -------
+        ndarray of shape (batch_size, S)
+        """
+        return np.concatenate(
+            [self.forward_.default_state(batch_size), self.backward_.default_state(batch_size)],
+            axis=1,
+        )
+
+    def simulate(self, inputs, state, rng=None):
+        """Read a block of equal-length series forwards and backwards.
+
+        Parameters
+        ----------
+        inputs : ndarray of shape (B, T, n_features_in_)
+            Whole series: the backward reservoir starts at their last step.
+        state : ndarray of shape (B, S)
+            Forward internal state followed by the backward one.
+        rng : numpy Generator, optional
+            Source of state noise; a fresh stream from ``noise_seed_`` if None.
+
+        Returns
+        -------
+        states : ndarray of shape (B, T, n_features_out_)
+        final_state : ndarray of shape (B, S)
+        """
+        rng = self.noise_rng() if rng is None else rng
+        forward_start, backward_start = _split_state(state, self._state_sizes())
+        forward, forward_final = self.forward_.simulate(inputs, forward_start, rng=rng)
+        backward, backward_final = self.backward_.simulate(
+            np.ascontiguousarray(inputs[:, ::-1]), backward_start, rng=rng
+        )
+        if self.alignment == "time":
+            backward = backward[:, ::-1]
+        states = np.concatenate([forward, backward], axis=-1)
+        return states, np.concatenate([forward_final, backward_final], axis=-1)

@@ -1,4 +1,4 @@
-"""Tests of the trained recurrent baselines (LSTM, GRU, leaky RNN) in reservoir.baselines.recurrent."""
+"""Tests of the trained recurrent baselines (LSTM, GRU, leaky RNN) of reservoir.baselines."""
 
 import importlib.util
 import pickle
@@ -129,7 +129,7 @@ def test_list_prediction_equals_prediction_of_each_series_alone():
     series = [rng.normal(size=(n, 2)) for n in (30, 45, 30, 12)]
     model = LeakyRNNRegressor(**FAST).fit(series, [s.sum(axis=1) for s in series])
     together = model.predict(series)
-    for s, out in zip(series, together):
+    for s, out in zip(series, together, strict=True):
         np.testing.assert_allclose(out, model.predict(s), rtol=1e-6, atol=1e-7)
 
 

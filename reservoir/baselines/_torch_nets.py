@@ -85,7 +85,8 @@ class LeakyRNNLayer(nn.Module):
         self.learn_time_constants = bool(learn_time_constants)
         if self.learn_time_constants:
             start = min(float(leak_rate), MAX_INITIAL_LEARNED_RATE)
-            self.rate_logit = nn.Parameter(torch.full((hidden_size,), math.log(start / (1 - start))))
+            logit = math.log(start / (1 - start))
+            self.rate_logit = nn.Parameter(torch.full((hidden_size,), logit))
         else:
             self.register_buffer("fixed_rate", torch.full((hidden_size,), float(leak_rate)))
 
@@ -100,7 +101,7 @@ class LeakyRNNLayer(nn.Module):
 
 
 class LeakyRNN(nn.Module):
-    """A stack of :class:`LeakyRNNLayer` with the calling convention of ``nn.GRU(batch_first=True)``.
+    """A stack of :class:`LeakyRNNLayer` called like ``nn.GRU(batch_first=True)``.
 
     Parameters
     ----------
@@ -125,7 +126,7 @@ class LeakyRNN(nn.Module):
         if state is None:
             state = inputs.new_zeros(len(self.layers), inputs.shape[0], self.hidden_size)
         finals = []
-        for layer, h0 in zip(self.layers, state):
+        for layer, h0 in zip(self.layers, state, strict=True):
             inputs, h_last = layer(inputs, h0)
             finals.append(h_last)
         return inputs, torch.stack(finals)

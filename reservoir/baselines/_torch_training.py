@@ -158,7 +158,7 @@ def cut_windows(inputs, targets, *, warmup, seq_len, dtype, device="cpu") -> Win
         Windows from short series are zero-padded at the end; padding is masked out.
     """
     width = min(warmup + seq_len, max(x.shape[0] for x in inputs))
-    rows = [row for x, y in zip(inputs, targets)
+    rows = [row for x, y in zip(inputs, targets, strict=True)
             for row in _series_windows(x, y, warmup, seq_len, width)]
     as_tensor = lambda arrays: torch.as_tensor(np.stack(arrays), dtype=dtype, device=device)  # noqa: E731
     return Windows(*(as_tensor([row[i] for row in rows]) for i in range(3)))
@@ -189,7 +189,8 @@ def make_optimizer(parameters, config: TrainingConfig):
                                 weight_decay=config.weight_decay), None
     optimizer = torch.optim.SGD(parameters, lr=config.learning_rate, momentum=SGD_MOMENTUM,
                                 weight_decay=config.weight_decay)
-    decay = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda epoch: 1.0 / (1.0 + SGD_DECAY * epoch))
+    decay = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda epoch: 1.0 / (1.0 + SGD_DECAY * epoch))
     return optimizer, decay
 
 
@@ -275,7 +276,7 @@ def train(net, windows: Windows, validation: Windows | None, config: TrainingCon
 
 
 def run_network(net, block, state=None):
-    """Run ``net`` on a raw (B, T, d) numpy block; return raw outputs (B, T, k) and the final state."""
+    """Run ``net`` on a raw (B, T, d) numpy block; return raw outputs (B, T, k) and final state."""
     parameter = next(net.parameters())
     inputs = torch.as_tensor(block, dtype=parameter.dtype, device=parameter.device)
     with torch.no_grad():

@@ -119,7 +119,7 @@ def _join(series, exogenous):
     """Network inputs: each series with its exogenous columns appended (if any)."""
     if exogenous is None:
         return list(series)
-    return [np.hstack([s, x]) for s, x in zip(series, exogenous.series)]
+    return [np.hstack([s, x]) for s, x in zip(series, exogenous.series, strict=True)]
 
 
 def _moments(series):
@@ -225,8 +225,8 @@ class _RecurrentEstimator(BaseEstimator):
         """Training parts, and held-out tails preceded by ``washout`` warm-up steps (or None)."""
         if not self.early_stopping:
             return (inputs, targets), None
-        parts = ([], [], [], [])
-        for x, y in zip(inputs, targets):
+        train_inputs, train_targets, tail_inputs, tail_targets = [], [], [], []
+        for x, y in zip(inputs, targets, strict=True):
             n_train = x.shape[0] - max(1, round(self.validation_fraction * x.shape[0]))
             if n_train <= washout:
                 raise ValueError(
@@ -235,10 +235,11 @@ class _RecurrentEstimator(BaseEstimator):
                     f"stopping leaves {n_train}, not more than washout={washout}; pass longer "
                     "series, a smaller validation_fraction or early_stopping=False."
                 )
-            for part, piece in zip(parts, (x[:n_train], y[:n_train], x[n_train - washout:],
-                                           y[n_train - washout:])):
-                part.append(piece)
-        return parts[:2], parts[2:]
+            train_inputs.append(x[:n_train])
+            train_targets.append(y[:n_train])
+            tail_inputs.append(x[n_train - washout:])
+            tail_targets.append(y[n_train - washout:])
+        return (train_inputs, train_targets), (tail_inputs, tail_targets)
 
     def _fit_sequences(self, inputs, targets, washout):
         """Build and train the network on paired (T_i, d) inputs and (T_i, k) targets."""
@@ -447,7 +448,8 @@ class _RecurrentForecaster(_RecurrentEstimator):
         warn_if_diverged(np.concatenate(paths), self.scale_)
         if formats is None:
             return np.stack(paths)
-        forecasts = [format_forecast(path, **fmt) for path, fmt in zip(paths, formats)]
+        forecasts = [format_forecast(path, **fmt)
+                     for path, fmt in zip(paths, formats, strict=True)]
         return forecasts[0] if layout == "single" else forecasts
 
     def predict_next(self, y, X=None):
