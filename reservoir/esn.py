@@ -19,6 +19,11 @@ from ._validation import check_in_range
 from .base import BaseReservoir
 from .weights import TOPOLOGIES, input_matrix, reservoir_matrix, scale_to_spectral_radius
 
+try:  # SciPy's CSR kernel computing ``out += W @ x`` without allocating; see ESN._loop.
+    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
+except ImportError:  # pragma: no cover - private API moved
+    _csr_matvecs = None
+
 __all__ = ["ESN"]
 
 _ACTIVATIONS = ("tanh", "identity")
@@ -205,35 +210,54 @@ class ESN(BaseReservoir):
         if self.state_noise > 0:
             rng = self.noise_rng() if rng is None else rng
             drive += (self.state_noise * rng.standard_normal(drive.shape)).astype(dtype)
-        out = np.empty((n_steps, self.n_units, n_batch), dtype=dtype)
-        x = np.ascontiguousarray(np.asarray(state, dtype=dtype).T)
-        self._loop(self._loop_matrix(), drive, x, out)
-        final = out[-1].T.copy() if n_steps else np.asarray(state, dtype=dtype).copy()
-        return np.ascontiguousarray(out.transpose(2, 0, 1)), final
+        x0 = np.ascontiguousarray(np.asarray(state, dtype=dtype).T)
+        # The loop overwrites drive[t] with the state at t: no second (T, N, B) buffer.
+        self._loop(self._loop_matrix(), drive, x0)
+        final = drive[-1].T.copy() if n_steps else np.asarray(state, dtype=dtype).copy()
+        return np.ascontiguousarray(drive.transpose(2, 0, 1)), final
 
-    def _loop(self, W, drive, x, out):
-        """The time loop: the only sequential part, written to allocate nothing per step."""
+    def _loop(self, W, drive, x):
+        """The time loop, in place: drive[t] (N, B) becomes the state at t.
+
+        This is the only sequential part, so it allocates nothing per step: the
+        recurrent product is accumulated straight into drive[t] (for sparse W
+        through SciPy's CSR kernel, which adds ``W @ x`` into its output).
+        """
         leak = float(self.leak_rate)
         keep = 1.0 - leak
         nonlinear = self.activation == "tanh"
-        dense = not sp.issparse(W)
-        pre = np.empty_like(x)
+        add_product = _product_accumulator(W, x.shape[1])
+        scratch = np.empty_like(x)
         for t in range(drive.shape[0]):
-            if dense:
-                np.matmul(W, x, out=pre)
-            else:
-                pre = W @ x
-            pre += drive[t]
+            state = drive[t]
+            add_product(x, state, scratch)
             if nonlinear:
-                np.tanh(pre, out=pre)
-            x_new = out[t]
-            if leak == 1.0:
-                x_new[...] = pre
-            else:
-                np.multiply(x, keep, out=x_new)
-                pre *= leak
-                x_new += pre
-            x = x_new
+                np.tanh(state, out=state)
+            if leak != 1.0:
+                state *= leak
+                np.multiply(x, keep, out=scratch)
+                state += scratch
+            x = state
+
+
+def _product_accumulator(W, n_batch):
+    """A function ``add(x, out, scratch)`` doing ``out += W @ x`` for (N, B) blocks."""
+    if not sp.issparse(W):
+        def add_dense(x, out, scratch):
+            np.matmul(W, x, out=scratch)
+            out += scratch
+        return add_dense
+    if _csr_matvecs is None:  # pragma: no cover - SciPy without the private kernel
+        def add_sparse_public(x, out, scratch):
+            out += W @ x
+        return add_sparse_public
+    n_rows, n_cols = W.shape
+    indptr, indices, data = W.indptr, W.indices, W.data
+
+    def add_sparse(x, out, scratch):
+        _csr_matvecs(n_rows, n_cols, n_batch, indptr, indices, data, x.reshape(-1),
+                     out.reshape(-1))
+    return add_sparse
 
 
 # ============================================================================================
