@@ -73,7 +73,7 @@ _WARP_KNOTS = 5
 
 
 def _check_range(value, name, low):
-    """Validate an integer range ``(low_value, high_value)`` with ``low <= low_value <= high_value``."""
+    """Validate an integer pair ``(smallest, largest)`` with ``low <= smallest <= largest``."""
     if (not isinstance(value, (tuple, list)) or len(value) != 2
             or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value)
             or not low <= value[0] <= value[1]):

@@ -16,8 +16,11 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.metrics import average_precision_score, precision_recall_curve
-from sklearn.metrics import precision_recall_fscore_support
+from sklearn.metrics import (
+    average_precision_score,
+    precision_recall_curve,
+    precision_recall_fscore_support,
+)
 
 from ._validation import check_in_range
 
@@ -70,8 +73,10 @@ class EventScores(NamedTuple):
 
 # -- input handling ----------------------------------------------------------------------------
 def _is_list_of_series(values) -> bool:
+    """A list of arrays is several series; a nested list of numbers is one array
+    (the rule of :func:`reservoir._validation.check_series`)."""
     return (isinstance(values, (list, tuple)) and len(values) > 0
-            and all(np.ndim(v) >= 1 for v in values))
+            and all(hasattr(v, "shape") and np.ndim(v) >= 1 for v in values))
 
 
 def _per_series(values, name):
@@ -331,7 +336,7 @@ def event_precision_recall(y_true, y_pred, tolerance=0, *, pos_label=1, zero_div
             f"y_true holds {len(true_series)} series but y_pred holds {len(pred_series)}."
         )
     counts = np.zeros(4, dtype=int)  # true events, detected, predicted events, correct
-    for true, pred in zip(true_series, pred_series):
+    for true, pred in zip(true_series, pred_series, strict=True):
         true, pred = true.reshape(-1), pred.reshape(-1)
         _check_same_length(true, pred, "y_true", "y_pred")
         t_starts, t_ends = _events(true, pos_label)

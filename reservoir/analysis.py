@@ -130,19 +130,25 @@ def _random_directions(rng, shape):
 
 
 def _renormalize(vectors, rng):
-    """Log-norms of the rows of ``vectors`` and the rows scaled to unit length.
+    """Norms of the rows of ``vectors``, which are scaled to unit length in place.
 
     A row that collapsed to exactly zero (the map annihilated the perturbation)
-    has log-norm ``-inf`` and is replaced by a fresh random direction.
+    has norm 0 and is replaced by a fresh random direction.
     """
-    norms = np.linalg.norm(vectors, axis=1)
-    with np.errstate(divide="ignore"):
-        logs = np.log(norms)
+    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))
+    if np.all(norms > 0):
+        vectors /= norms[:, None]
+        return norms
     dead = norms == 0
-    units = vectors / np.where(dead, 1.0, norms)[:, None]
-    if dead.any():
-        units[dead] = _random_directions(rng, (int(dead.sum()), vectors.shape[1]))
-    return logs, units
+    vectors[~dead] /= norms[~dead, None]
+    vectors[dead] = _random_directions(rng, (int(dead.sum()), vectors.shape[1]))
+    return norms
+
+
+def _log_growth(norms):
+    """Natural logs of the per-step growth factors; -inf where a perturbation was annihilated."""
+    with np.errstate(divide="ignore"):
+        return np.log(norms)
 
 
 def _warn_diverged():
@@ -150,7 +156,7 @@ def _warn_diverged():
         "The driven reservoir's states overflowed (non-finite values); its Lyapunov "
         "exponent is reported as +inf.",
         RuntimeWarning,
-        stacklevel=4,
+        stacklevel=3,
     )
 
 
@@ -165,7 +171,8 @@ def _jacobian_logs(esn, block, rng, noise_rng):
     """
     n_batch, n_steps, _ = block.shape
     start = esn.default_state(n_batch).astype(np.float64)
-    states, _ = esn.simulate(block, esn.default_state(n_batch), rng=noise_rng)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+        states, _ = esn.simulate(block, esn.default_state(n_batch), rng=noise_rng)
     states = np.asarray(states, dtype=np.float64)
     if not np.all(np.isfinite(states)):
         return None
@@ -178,40 +185,67 @@ def _jacobian_logs(esn, block, rng, noise_rng):
         gains = np.full(states.shape, leak)
     W = esn._loop_matrix().astype(np.float64)
     tangent = _random_directions(rng, (n_batch, esn.n_units))
-    logs = np.empty((n_batch, n_steps))
+    norms = np.empty((n_batch, n_steps))
     for t in range(n_steps):
         tangent = (1.0 - leak) * tangent + gains[:, t] * (W @ tangent.T).T
-        logs[:, t], tangent = _renormalize(tangent, rng)
-    return logs
+        norms[:, t] = _renormalize(tangent, rng)
+    return _log_growth(norms)
 
 
-def _perturbation_logs(reservoir, block, rng, size, seed):
+def _perturbation_logs(reservoir, block, rng, size, seed, components):
     """Per-step log growth (B, T) of a renormalised finite perturbation of the internal state.
 
-    Reference and perturbed states advance one step at a time through
-    ``reservoir.simulate`` with generators of the same seed, so both see the
-    same noise. Returns None when a trajectory overflows.
+    Only the state entries ``components`` (an index array) are perturbed and
+    measured; the other entries of the perturbed copy are reset to the
+    reference's after every step. Reference and perturbed states advance one
+    step at a time through ``reservoir.simulate`` with generators of the same
+    seed, so both see the same noise. Returns None when a trajectory overflows.
     """
     n_batch, n_steps, _ = block.shape
     reference = reservoir.default_state(n_batch)
     if size is None:
-        size = np.sqrt(np.finfo(reference.dtype).eps * reference.shape[1])
-    direction = _random_directions(rng, reference.shape)
-    logs = np.empty((n_batch, n_steps))
+        size = np.sqrt(np.finfo(reference.dtype).eps * components.size)
+    direction = _random_directions(rng, (n_batch, components.size))
+    norms = np.empty((n_batch, n_steps))
     for t in range(n_steps):
         step = block[:, t:t + 1]
-        perturbed = reference + size * direction
-        _, reference = reservoir.simulate(step, reference, rng=np.random.default_rng((seed, t)))
-        _, perturbed = reservoir.simulate(step, perturbed, rng=np.random.default_rng((seed, t)))
-        difference = np.asarray(perturbed, dtype=np.float64) - reference
+        perturbed = np.array(reference, dtype=np.float64)
+        perturbed[:, components] += size * direction
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+            _, reference = reservoir.simulate(step, reference,
+                                              rng=np.random.default_rng((seed, t)))
+            _, perturbed = reservoir.simulate(step, perturbed,
+                                              rng=np.random.default_rng((seed, t)))
+            difference = (np.asarray(perturbed, dtype=np.float64) - reference)[:, components]
         if not (np.all(np.isfinite(reference)) and np.all(np.isfinite(difference))):
             return None
-        logs[:, t], direction = _renormalize(difference / size, rng)
-    return logs
+        direction = difference / size
+        norms[:, t] = _renormalize(direction, rng)
+    return _log_growth(norms)
+
+
+def _state_components(components, method, reservoir):
+    """Indices of the internal state entries to perturb (all by default)."""
+    size = reservoir.default_state(1).shape[1]
+    if components is None:
+        return np.arange(size)
+    if method != "perturbation":
+        raise ValueError("state_components applies to method='perturbation' only.")
+    try:
+        indices = np.arange(size)[components]
+    except (IndexError, TypeError) as exc:
+        raise ValueError(
+            f"state_components must index the {size} entries of the internal state; "
+            f"got {components!r} ({exc})."
+        ) from exc
+    indices = np.atleast_1d(indices)
+    if indices.size == 0:
+        raise ValueError("state_components selects no entry of the internal state.")
+    return indices
 
 
 def lyapunov_exponent(reservoir, X, *, method="auto", washout=None, perturbation=None,
-                      random_state=None):
+                      state_components=None, random_state=None):
     """Largest conditional Lyapunov exponent of a reservoir driven by ``X``, per time step.
 
     Negative: nearby states converge under the input (echo state property,
@@ -236,8 +270,15 @@ def lyapunov_exponent(reservoir, X, *, method="auto", washout=None, perturbation
         Leading steps run but not counted. Default ``min(200, T_min // 4)``.
     perturbation : float > 0, optional
         Euclidean size of the perturbation for ``method="perturbation"``.
-        Default ``sqrt(eps * S)`` for the reservoir's dtype and state size S
-        (about 1.5e-8 per state component in float64).
+        Default ``sqrt(eps * S)`` for the reservoir's dtype and the number S
+        of perturbed state entries (about 1.5e-8 per entry in float64).
+    state_components : slice or array of int, optional
+        For ``method="perturbation"``: the entries of the internal state
+        vector that are perturbed and measured (all by default); the others
+        follow the reference trajectory. Spiking reservoirs hold discrete
+        entries (refractory counters, spikes in flight) whose tiny
+        perturbations are meaningless; for :class:`reservoir.LSM` pass
+        ``slice(0, 3 * n_units)`` (membrane potentials and synaptic currents).
     random_state : int, RandomState instance or None
         Seed of the initial perturbation directions. After the washout the
         result hardly depends on it.
@@ -255,6 +296,14 @@ def lyapunov_exponent(reservoir, X, *, method="auto", washout=None, perturbation
         Unknown method, ``"jacobian"`` for a reservoir other than ESN, a
         washout not shorter than the series, or input of the wrong width.
 
+    Notes
+    -----
+    In a spiking reservoir an infinitesimal perturbation never moves a
+    spike, so the exponent is the subthreshold decay rate whatever the
+    weights. A finite ``perturbation`` (e.g. 1 mV on the potentials of an
+    LSM) probes spike-timing chaos instead: a finite-size Lyapunov exponent,
+    which grows with the spectral radius.
+
     Examples
     --------
     >>> import numpy as np
@@ -268,6 +317,7 @@ def lyapunov_exponent(reservoir, X, *, method="auto", washout=None, perturbation
     series = check_series(X, name="X")
     fitted = _fitted(reservoir, series)
     method = _resolve_method(method, fitted)
+    components = _state_components(state_components, method, fitted)
     washout = _resolve_washout(washout, series.lengths)
     if perturbation is not None:
         perturbation = float(check_in_range(perturbation, "perturbation", 0, low_inclusive=False))
@@ -280,7 +330,7 @@ def lyapunov_exponent(reservoir, X, *, method="auto", washout=None, perturbation
         if method == "jacobian":
             logs = _jacobian_logs(fitted, block, rng, noise_rng)
         else:
-            logs = _perturbation_logs(fitted, block, rng, perturbation, noise_seed)
+            logs = _perturbation_logs(fitted, block, rng, perturbation, noise_seed, components)
         if logs is None:
             _warn_diverged()
             return float("inf")
@@ -422,7 +472,7 @@ def echo_state_property(reservoir, X, *, n_initial_states=10, initial_scale=1.0,
 
 # -- edge of stability -------------------------------------------------------------------------
 def _fixed_seed(random_state):
-    """An int seed: ``random_state`` itself if an int, else one drawn from it (without advancing it)."""
+    """An int seed: ``random_state`` if an int, else one drawn from (a copy of) it."""
     if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
         return int(random_state)
     source = copy.deepcopy(random_state) if random_state is not None else None
@@ -442,7 +492,7 @@ def _with_fixed_weights(reservoir):
 
 
 def _rescaled(unit_esn, radius):
-    """A shallow copy of a fitted ESN whose ``W_`` has unit spectral radius, with ``W_`` times ``radius``."""
+    """A shallow copy of a fitted ESN with unit-radius ``W_``, its ``W_`` times ``radius``."""
     scaled = copy.copy(unit_esn)
     scaled.W_ = (unit_esn.W_ * radius).astype(unit_esn.W_.dtype)
     return scaled
@@ -526,7 +576,7 @@ def _search_edge(family, series, *, target, tol, bracket, max_radius, max_iter, 
 def edge_of_stability(reservoir, X, target=-0.01, *, tol=2e-3, bracket=(0.0, 1.0),
                       max_radius=64.0, max_iter=60, method="auto", washout=None,
                       return_exponent=False):
-    """The reservoir rescaled to the spectral radius where its driven Lyapunov exponent is ``target``.
+    """The reservoir rescaled to the radius where its driven Lyapunov exponent is ``target``.
 
     Bisection on the spectral radius with the random weights held fixed:
     for an :class:`reservoir.ESN` ``W`` is drawn once and rescaled; other
@@ -697,37 +747,47 @@ def stability_sweep(estimator, X, y, spectral_radii, *, validation=0.25, metric=
     >>> list(table.columns)
     ['spectral_radius', 'lyapunov_exponent', 'memory_capacity', 'train_nrmse', 'validation_nrmse']
     """
-    from .metrics import memory_capacity
-    from .model_selection import _check_metric, _holdout, _metric_name
+    from .model_selection import _check_metric
 
     radii = _check_radii(spectral_radii)
-    if not (hasattr(estimator, "get_params") and "reservoir__spectral_radius" in estimator.get_params()):
+    params = estimator.get_params() if hasattr(estimator, "get_params") else {}
+    if "reservoir__spectral_radius" not in params:
         raise ValueError(
             "estimator must be a ReservoirRegressor or ReservoirForecaster whose reservoir has a "
             "spectral_radius parameter (pass reservoir=ESN(...) explicitly)."
         )
     metric = _check_metric(metric)
-    reservoir = _with_fixed_weights(estimator.get_params()["reservoir"])
-    rows = []
-    for radius in radii:
-        model = clone(estimator).set_params(
-            reservoir=clone(reservoir).set_params(spectral_radius=radius)
-        )
-        result = _holdout(model, X, y, train_size=None, validation=validation, metric=metric)
-        inputs = _driving_input(model, result.X_train, result.y_train)
-        mc = np.nan
-        if memory_capacity_kwargs is not False:
-            mc = memory_capacity(model.reservoir, random_state=random_state,
-                                 **(memory_capacity_kwargs or {}))
-        rows.append({
-            "spectral_radius": radius,
-            "lyapunov_exponent": lyapunov_exponent(result.estimator.reservoir_, inputs,
-                                                   method=method, random_state=0),
-            "memory_capacity": mc,
-            f"train_{_metric_name(metric)}": result.train_error,
-            f"validation_{_metric_name(metric)}": result.validation_error,
-        })
+    reservoir = _with_fixed_weights(params["reservoir"])
+    rows = [
+        _sweep_row(clone(estimator).set_params(
+                       reservoir=clone(reservoir).set_params(spectral_radius=radius)),
+                   X, y, validation=validation, metric=metric, method=method,
+                   memory_capacity_kwargs=memory_capacity_kwargs, random_state=random_state)
+        for radius in radii
+    ]
     return pd.DataFrame(rows)
+
+
+def _sweep_row(model, X, y, *, validation, metric, method, memory_capacity_kwargs, random_state):
+    """One row of :func:`stability_sweep` for a model configured with one radius."""
+    from .metrics import memory_capacity
+    from .model_selection import _holdout, _metric_name
+
+    result = _holdout(model, X, y, train_size=None, validation=validation, metric=metric)
+    inputs = _driving_input(model, result.X_train, result.y_train)
+    capacity = np.nan
+    if memory_capacity_kwargs is not False:
+        capacity = memory_capacity(model.reservoir, random_state=random_state,
+                                   **(memory_capacity_kwargs or {}))
+    name = _metric_name(metric)
+    return {
+        "spectral_radius": float(model.reservoir.spectral_radius),
+        "lyapunov_exponent": lyapunov_exponent(result.estimator.reservoir_, inputs,
+                                               method=method, random_state=0),
+        "memory_capacity": capacity,
+        f"train_{name}": result.train_error,
+        f"validation_{name}": result.validation_error,
+    }
 
 
 def _check_radii(spectral_radii):

@@ -26,6 +26,7 @@ from sklearn.base import ClassifierMixin, is_classifier
 from sklearn.decomposition import PCA
 from sklearn.linear_model import RidgeClassifier
 from sklearn.metrics import accuracy_score
+from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
@@ -39,6 +40,11 @@ __all__ = ["ReservoirClassifier", "POOLINGS"]
 POOLINGS = ("last", "mean", "max", "last_and_mean", "model_space")
 #: At most this many state values (series x steps x features) are simulated at once.
 STATE_BLOCK_VALUES = 2**24
+
+
+def _as_labels(y, name="y"):
+    """A 1-D array of finite labels (a column vector is flattened with a warning)."""
+    return column_or_1d(check_array(y, ensure_2d=False, dtype=None, input_name=name), warn=True)
 
 
 def _readout_has(method):
@@ -184,8 +190,9 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
         if series.was_1d:
             raise ValueError(
                 "X is 1-D, which is ambiguous for a sequence classifier (one series or one "
-                "sample?). Pass a list of series or an (n_series, T, d) array; a 2-D "
-                "(n_samples, n_features) array is read as n_samples series of length 1."
+                "sample?). Reshape your data: pass a list of series, an (n_series, T, d) "
+                "array, or a 2-D (n_samples, n_features) array, read as n_samples series "
+                "of length 1."
             )
         rows = series.series[0]
         return SeriesSet([row[None, :] for row in rows], "array",
@@ -196,7 +203,7 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
 
     def _check_series_labels(self, y, Xs):
         """One label per series (pooled mode), as a 1-D array."""
-        labels = column_or_1d(y, warn=True)
+        labels = _as_labels(y)
         if len(labels) != len(Xs):
             raise ValueError(
                 f"y holds {len(labels)} labels but X holds {len(Xs)} series; pooled "
@@ -217,8 +224,9 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
                 f"y holds labels for {len(parts)} series but X holds {len(Xs)}; per-step "
                 "classification needs one label array per series."
             )
-        labels = [column_or_1d(np.asarray(part), warn=True) for part in parts]
-        for i, (part, length) in enumerate(zip(labels, Xs.lengths)):
+        labels = [_as_labels(part, "y" if len(parts) == 1 else f"y[{i}]")
+                  for i, part in enumerate(parts)]
+        for i, (part, length) in enumerate(zip(labels, Xs.lengths, strict=True)):
             if len(part) != length:
                 where = "" if len(Xs) == 1 else f" (series {i})"
                 raise ValueError(
@@ -292,13 +300,14 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
                 f"{n_features} features per step; choose at most {n_features}, or None."
             )
         steps = np.concatenate([F.reshape(-1, n_features) for _, F in blocks])
-        return PCA(n_components=self.model_space_components, svd_solver="covariance_eigh").fit(steps)
+        pca = PCA(n_components=self.model_space_components, svd_solver="covariance_eigh")
+        return pca.fit(steps)
 
     def _pooled(self, blocks, n_series):
         """Pooled vectors (n_series, P) from the feature blocks, in series order."""
         pooled = [None] * n_series
         for batch, F in blocks:
-            for i, vector in zip(batch, self._pool(F)):
+            for i, vector in zip(batch, self._pool(F), strict=True):
                 pooled[i] = vector
         return np.stack(pooled)
 
@@ -445,7 +454,7 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
         float
         """
         if not self.per_step:
-            return accuracy_score(column_or_1d(y, warn=True), self.predict(X),
+            return accuracy_score(_as_labels(y), self.predict(X),
                                   sample_weight=sample_weight)
         if sample_weight is not None:
             raise ValueError("sample_weight is not supported with per_step=True.")

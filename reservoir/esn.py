@@ -46,8 +46,9 @@ class ESN(BaseReservoir):
     spectral_radius : float, default=0.9
         Spectral radius of the recurrent matrix ``W``. Values near 1 give long
         memory (the "edge of stability"); 0 gives a memoryless reservoir.
-        For ``topology="delay_line"`` (nilpotent, radius 0) it is the common
-        weight of the line instead.
+        For ``topology="ring"`` it is the common weight of the cycle (which is
+        its spectral radius); for ``"delay_line"`` (nilpotent, radius 0) it is
+        the common weight of the line.
     leak_rate : float in (0, 1], default=1.0
         Leak rate ``a``; small values slow the reservoir down.
     input_scaling : float or array-like of shape (n_features,), default=1.0
@@ -158,7 +159,8 @@ class ESN(BaseReservoir):
             distribution=self.weight_distribution,
             random_state=rng,
         )
-        if self.topology == "delay_line":
+        if self.topology in ("ring", "delay_line"):
+            # Unit-weight cycle (radius 1) and delay line (nilpotent): the weight is the radius.
             W = W * float(self.spectral_radius)
         else:
             W = scale_to_spectral_radius(W, float(self.spectral_radius))
@@ -441,7 +443,8 @@ input_connectivity, activation, state_noise, dtype
         rng = self.noise_rng() if rng is None else rng
         layer_input = inputs
         outputs, finals = [], []
-        for esn, start in zip(self.layers_, _split_state(state, self._layer_sizes())):
+        starts = _split_state(state, self._layer_sizes())
+        for esn, start in zip(self.layers_, starts, strict=True):
             layer_input, final = esn.simulate(layer_input, start, rng=rng)
             outputs.append(layer_input)
             finals.append(final)
@@ -484,7 +487,8 @@ class BidirectionalESN(BaseReservoir):
           row then summarises the whole series in both directions, which is
           what last-state pooling of a classifier needs.
     random_state : int, RandomState instance or None
-        Seed of the default reservoir and of the independent backward reservoir.
+        Seed of the default reservoir and of the independent backward reservoir
+        (a given ``reservoir`` keeps its own seed for the forward direction).
 
     Attributes
     ----------

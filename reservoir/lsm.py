@@ -168,37 +168,39 @@ class _LiquidState:
 
 
 class _Synapses:
-    """Recurrent jumps in CSC order, for propagating only the columns of neurons that spiked.
+    """Recurrent jumps arranged by presynaptic neuron, for propagating only the neurons that spiked.
 
-    ``targets`` indexes the (2N,) current vector of a series: row i of an
-    excitatory source feeds slot i, of an inhibitory source slot N + i.
+    Row j of ``targets`` / ``values`` lists the outgoing synapses of neuron j,
+    padded to the largest out-degree with weight 0 (onto slot 0, a no-op).
+    ``targets`` indexes the (2N,) current vector of a series: an excitatory
+    source feeds slot i of target i, an inhibitory source slot N + i.
     """
 
-    def __init__(self, jumps_csc, inhibitory):
-        n = jumps_csc.shape[0]
+    def __init__(self, jumps, inhibitory):
+        csc = sp.csc_matrix(jumps)
+        n = csc.shape[0]
+        out_degree = np.diff(csc.indptr)
+        width = max(int(out_degree.max(initial=0)), 1)
+        rank = np.arange(csc.nnz) - np.repeat(csc.indptr[:-1], out_degree)
+        source = np.repeat(np.arange(n), out_degree)
+        self.targets = np.zeros((n, width), dtype=np.intp)
+        self.values = np.zeros((n, width), dtype=csc.dtype)
+        self.targets[source, rank] = csc.indices + n * inhibitory[source]
+        self.values[source, rank] = csc.data
         self.n_units = n
-        self.indptr = jumps_csc.indptr.astype(np.int64)
-        source = np.repeat(np.arange(n), np.diff(self.indptr))
-        self.targets = jumps_csc.indices.astype(np.int64) + n * inhibitory[source]
-        self.values = jumps_csc.data
 
     def deliver(self, current_flat, spikes):
         """Add the jumps of ``spikes`` (B, N) bool to ``current_flat`` (B * 2N,) in place."""
         fired = np.flatnonzero(spikes)
         if fired.size == 0:
             return
-        batch, neuron = np.divmod(fired, self.n_units)
-        starts = self.indptr[neuron]
-        counts = self.indptr[neuron + 1] - starts
-        total = int(counts.sum())
-        if total == 0:
-            return
-        # Concatenated column segments without a Python loop.
-        shift = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-        entries = np.arange(total) + shift
-        slots = self.targets[entries] + np.repeat(batch * 2 * self.n_units, counts)
-        current_flat += np.bincount(slots, weights=self.values[entries],
-                                    minlength=current_flat.size).astype(current_flat.dtype)
+        if spikes.shape[0] == 1:
+            slots = self.targets[fired]
+        else:
+            batch, fired = np.divmod(fired, self.n_units)
+            slots = self.targets[fired] + (2 * self.n_units) * batch[:, None]
+        current_flat += np.bincount(slots.ravel(), weights=self.values[fired].ravel(),
+                                    minlength=current_flat.size)
 
 
 class LSM(BaseReservoir):
@@ -457,7 +459,7 @@ class LSM(BaseReservoir):
         )
         self.initial_potential_ = rng.uniform(self.v_reset, self.v_threshold, n).astype(self._dtype)
         self.n_features_out_ = 2 * n if self.include_membrane else n
-        self._synapses = _Synapses(self._jumps().tocsc(), self.inhibitory_)
+        self._synapses = _Synapses(self._jumps(), self.inhibitory_)
 
     def _draw_inhibitory(self, rng):
         n_inhibitory = int(round(self.inhibitory_fraction * self.n_units))

@@ -1,4 +1,4 @@
-"""Model selection for time series: forecast cross-validation, searches, ridge paths, learning curves.
+"""Time-series model selection: forecast cross-validation, searches, ridge paths, learning curves.
 
 Every function works for the two kinds of models of the library:
 
@@ -203,7 +203,7 @@ def _holdout(estimator, X, y, *, train_size, validation, metric):
 
 # -- learning curve ----------------------------------------------------------------------------
 def _train_sizes(train_sizes, available):
-    """Absolute training lengths: ints as they are, floats in (0, 1] as fractions of ``available``."""
+    """Training lengths: ints as they are, floats in (0, 1] as fractions of ``available``."""
     sizes = []
     for size in np.atleast_1d(np.asarray(train_sizes, dtype=object)):
         if isinstance(size, numbers.Integral) and not isinstance(size, bool):
@@ -318,7 +318,7 @@ class ForecastCVResult:
 
 
 def _forecast_origins(n_steps, horizon, n_splits, step, min_train_size):
-    """First forecast step of each split: the last ends with the series, earlier ones ``step`` apart."""
+    """First forecast step of each split: the last ends the series, the others ``step`` apart."""
     last = n_steps - horizon
     origins = [last - step * (n_splits - 1 - k) for k in range(n_splits)]
     if origins[0] < min_train_size:
@@ -529,7 +529,7 @@ def _candidate_errors(model, Xs, ys, X, y, *, cv, horizon, window, min_train_siz
 
 
 def _cv_results(candidates, scores):
-    """scikit-learn-style cv_results for configurations ``candidates`` and (n, n_splits) ``scores``."""
+    """scikit-learn-style cv_results of ``candidates`` and their (n, n_splits) ``scores``."""
     results = {"params": candidates}
     for name in sorted({key for params in candidates for key in params}):
         results[f"param_{name}"] = [params.get(name, np.nan) for params in candidates]
@@ -732,7 +732,8 @@ def ridge_alpha_path(estimator, X, y, alphas, *, validation=0.25, metric=None):
     _check_ridge_estimator(estimator)
     metric = _check_metric(metric)
     Xs, ys = _paired(X, y, x_required=is_regressor(estimator))
-    inputs, targets, split = _readout_pairs(estimator, Xs, ys, _validation_steps(validation, len(ys)))
+    n_val = _validation_steps(validation, len(ys))
+    inputs, targets, split = _readout_pairs(estimator, Xs, ys, n_val)
     model = clone(estimator)
     washout = check_washout(model.washout, [split], name="washout")
     model._build(inputs.shape[1], [inputs[:split]])
@@ -744,7 +745,7 @@ def ridge_alpha_path(estimator, X, y, alphas, *, validation=0.25, metric=None):
     held_out = features[split:]
     errors = [
         float(metric(targets[split:], (held_out @ coef.T + intercept).reshape(len(held_out), -1)))
-        for coef, intercept in zip(coefs, intercepts)
+        for coef, intercept in zip(coefs, intercepts, strict=True)
     ]
     return pd.DataFrame({"alpha": np.atleast_1d(np.asarray(alphas, dtype=float)),
                          f"validation_{_metric_name(metric)}": errors})

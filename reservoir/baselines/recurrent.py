@@ -74,6 +74,12 @@ def _check_choice(value, name, choices):
     return value
 
 
+def _check_verbose(verbose):
+    if isinstance(verbose, (bool, np.bool_)):
+        return int(verbose)
+    return int(check_in_range(verbose, "verbose", 0, integer=True))
+
+
 def _check_device(device):
     import torch
 
@@ -207,8 +213,6 @@ class _RecurrentEstimator(BaseEstimator):
         check_in_range(self.validation_fraction, "validation_fraction", 0, 1,
                        low_inclusive=False, high_inclusive=False)
         check_in_range(self.patience, "patience", 1, integer=True)
-        verbose = self.verbose if isinstance(self.verbose, (bool, np.bool_)) else check_in_range(
-            self.verbose, "verbose", 0, integer=True)
         return training.TrainingConfig(
             learning_rate=float(self.learning_rate),
             max_epochs=int(self.max_epochs),
@@ -218,7 +222,7 @@ class _RecurrentEstimator(BaseEstimator):
             optimizer=_check_choice(self.optimizer, "optimizer", _OPTIMIZERS),
             early_stopping=_check_bool(self.early_stopping, "early_stopping"),
             patience=int(self.patience),
-            verbose=int(verbose),
+            verbose=_check_verbose(self.verbose),
         )
 
     def _split_validation(self, inputs, targets, washout):
@@ -258,10 +262,11 @@ class _RecurrentEstimator(BaseEstimator):
             statistics=_standardization(*train_part), seed=int(init_seed), dtype=dtype,
             device=device, **core_options,
         )
-        cut = dict(warmup=washout, seq_len=self.seq_len, dtype=dtype, device=device)
-        windows = training.cut_windows(*train_part, **cut)
-        validation = None if validation_part is None else training.cut_windows(*validation_part,
-                                                                                **cut)
+        windows, validation = (
+            None if part is None else training.cut_windows(
+                *part, warmup=washout, seq_len=self.seq_len, dtype=dtype, device=device)
+            for part in (train_part, validation_part)
+        )
         with training.cpu_threads(device):
             history = training.train(self.net_, windows, validation, config, int(order_seed))
         self.loss_curve_ = history.loss_curve
@@ -668,9 +673,7 @@ learned_time_constants_ : ndarray of shape (num_layers * hidden_size,)
 _NETWORKS = {
     "lstm": "an LSTM (``torch.nn.LSTM``)",
     "gru": "a GRU (``torch.nn.GRU``)",
-    "leaky": ("a recurrent net of leaky-integrator tanh units, "
-              "``h <- (1 - a) h + a tanh(W h + U x + b)``, with fixed or learned per-unit "
-              "leak rates ``a``"),
+    "leaky": "a leaky-integrator tanh RNN with fixed or learned per-unit leak rates",
 }
 
 

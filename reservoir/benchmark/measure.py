@@ -6,8 +6,9 @@ states which in its output:
 * ``"rss"`` (Linux): the increase of the process's peak resident set size
   during the call. The kernel's high-water mark ``VmHWM`` is reset before the
   call (``/proc/self/clear_refs``) and compared with the resident size
-  ``VmRSS`` at its start. glibc's mmap threshold is pinned at 128 KiB, so
-  freed arrays leave the resident set and every call is measured afresh. It
+  ``VmRSS`` at its start. With glibc, the mmap threshold is pinned at
+  128 KiB and free heap pages are released (``malloc_trim``) before the call,
+  so memory freed by earlier calls does not hide this call's allocations. It
   sees every allocator: numpy, statsmodels and torch alike.
 * ``"tracemalloc"`` (elsewhere): the :mod:`tracemalloc` peak of the call,
   which traces Python and numpy allocations but not memory allocated by
@@ -64,13 +65,14 @@ def _reset_peak_rss():
         clear_refs.write(_RESET_PEAK_RSS)
 
 
-def _pin_mmap_threshold():
-    """Make glibc serve large blocks with mmap (returned to the OS on free); no-op elsewhere."""
+def _glibc():
+    """The C library when it is glibc (has ``mallopt`` and ``malloc_trim``), else None."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c"))
-        libc.mallopt(_GLIBC_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)
+        libc.mallopt, libc.malloc_trim  # noqa: B018 - glibc-only symbols
     except (OSError, AttributeError, TypeError):
-        pass
+        return None
+    return libc
 
 
 class RssProbe:
@@ -79,8 +81,8 @@ class RssProbe:
     name = "rss"
     description = (
         "peak memory = increase of the process's peak resident set size during the fit "
-        "(Linux VmHWM, reset before each fit, minus VmRSS at its start; glibc mmap "
-        "threshold pinned at 128 KiB); counts numpy, statsmodels and torch allocations"
+        "(Linux VmHWM, reset before each fit, minus VmRSS at its start, free heap pages "
+        "released first); counts numpy, statsmodels and torch allocations"
     )
 
     @staticmethod
@@ -95,11 +97,15 @@ class RssProbe:
         return True
 
     def __init__(self):
-        _pin_mmap_threshold()
+        self._libc = _glibc()
+        if self._libc is not None:
+            self._libc.mallopt(_GLIBC_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES)
         self._start = 0.0
 
     def start(self):
-        """Reset the high-water mark and remember the current resident size."""
+        """Release free heap pages, reset the high-water mark, remember the resident size."""
+        if self._libc is not None:
+            self._libc.malloc_trim(0)
         _reset_peak_rss()
         self._start = _status_mib("VmRSS")
 

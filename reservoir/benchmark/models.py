@@ -19,7 +19,7 @@ Spaces
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.stats import loguniform, uniform
@@ -60,7 +60,7 @@ class Settings:
 
 
 _SETTINGS = {False: Settings(esn_units=500, lsm_units=500, max_epochs=150, patience=15),
-             True: Settings(esn_units=100, lsm_units=100, max_epochs=3, patience=3)}
+             True: Settings(esn_units=100, lsm_units=100, max_epochs=20, patience=5)}
 
 
 @dataclass(frozen=True)
@@ -218,19 +218,24 @@ def _build_persistence(task, params, seed):
 ARIMA_SPACE = {"p": list(range(9)), "d": [0, 1], "q": [0, 1, 2], "trend": ["n", "c"]}
 
 
-def make_models(quick=False) -> dict:
+def make_models(quick=False, max_epochs=None) -> dict:
     """All benchmark models, keyed by name (see :data:`MODEL_NAMES`).
 
     Parameters
     ----------
     quick : bool, default=False
         Small reservoirs and few training epochs (the ``--quick`` run).
+    max_epochs : int, optional
+        Maximum training epochs of the trained RNNs instead of the run's default.
 
     Returns
     -------
     dict of str -> ModelSpec
     """
     settings = _SETTINGS[bool(quick)]
+    if max_epochs is not None:
+        settings = replace(settings, max_epochs=int(max_epochs),
+                           patience=min(settings.patience, int(max_epochs)))
     rnn_fixed = {"max_epochs": settings.max_epochs, "patience": settings.patience,
                  "early_stopping": "last 10% of the training data", "optimizer": "adam",
                  "washout": f"min({RNN_WASHOUT}, task washout)"}

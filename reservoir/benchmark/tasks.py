@@ -199,6 +199,15 @@ class ForecastTask(_Task):
     time_step : float, default=1.0
         Length of one step in ``time_unit``.
     time_unit : str, default="steps"
+
+    Attributes
+    ----------
+    values : ndarray of shape (T, d)
+        The series in original units.
+    standardized : ndarray of shape (T, d)
+        The series the models see, standardised with the training part's statistics.
+    train_std : ndarray of shape (d,)
+        Standard deviation of the training part (the NRMSE scale).
     """
 
     kind = "forecast"
@@ -215,7 +224,7 @@ class ForecastTask(_Task):
         self.scorer = scorer
         self.time_step, self.time_unit = time_step, time_unit
         self._scaler = _Standardized(self.values, n_train)
-        self._z = self._scaler.forward(self.values)
+        self.standardized = self._scaler.forward(self.values)
         self.train_std = self.values[:n_train].std(axis=0)
         if min(len(self.origins(stage)) for stage in STAGES) < 1:
             raise ValueError(f"Task {name!r}: a split is shorter than the horizon {horizon}.")
@@ -251,15 +260,15 @@ class ForecastTask(_Task):
         """
         train_end = self._segment(stage)[0]
         with measured(probe) as fit_cost:
-            model.fit(self._univariate(self._z[:train_end]))
+            model.fit(self._univariate(self.standardized[:train_end]))
         origins = self.origins(stage)
         n_columns = self.values.shape[1]
         with measured() as predict_cost:
             raw = [model.predict(self.horizon,
-                                 context=self._univariate(self._z[o - self.context_length:o]))
+                                 context=self._univariate(self.standardized[o - self.context_length:o]))
                    for o in origins]
         z_forecasts = np.stack([_as_columns(r, self.horizon, n_columns) for r in raw])
-        limit = DIVERGENCE_FACTOR * np.abs(self._z[:train_end]).max()
+        limit = DIVERGENCE_FACTOR * np.abs(self.standardized[:train_end]).max()
         z_forecasts, diverged = _sanitize(z_forecasts, limit)
         forecasts = self._scaler.inverse(z_forecasts)
         truth = np.stack([self.values[o:o + self.horizon] for o in origins])

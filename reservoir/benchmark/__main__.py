@@ -1,0 +1,140 @@
+"""``reservoir-bench``: reservoirs vs trained RNNs vs statistical baselines, same data, same budget.
+
+Run ``reservoir-bench`` (or ``python -m reservoir.benchmark``); ``--quick``
+for a run of a few minutes. The markdown table is printed; results.md,
+results.json, results.csv and PNG figures are written to ``--out``. See
+:mod:`reservoir.benchmark.tasks` for the tasks and
+:mod:`reservoir.benchmark.models` for the models and their search spaces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .models import MODEL_NAMES, torch_available
+from .tasks import TASK_NAMES
+
+__all__ = ["main", "build_parser", "DEFAULTS"]
+
+#: (budget, number of seeds) of the full and of the quick run.
+DEFAULTS = {False: {"budget": 8, "seeds": 5}, True: {"budget": 2, "seeds": 2}}
+DEFAULT_OUT = "reservoir-bench-results"
+
+
+def _names(values, known, what, parser):
+    """Comma- or space-separated names, "all" for every one; unknown names are an error."""
+    names = [n.strip() for value in values for n in value.split(",") if n.strip()]
+    if not names or "all" in names:
+        return list(known)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        parser.error(f"unknown {what} {', '.join(map(repr, unknown))}; "
+                     f"choose from {', '.join(known)} (or all).")
+    return list(dict.fromkeys(names))
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser of ``reservoir-bench``.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
+    parser = argparse.ArgumentParser(
+        prog="reservoir-bench",
+        description="Compare reservoirs (ESN, LSM), trained RNNs (LSTM, GRU, leaky RNN) and "
+                    "statistical baselines (ARIMA, persistence) on forecasting, regression and "
+                    "memory tasks, with equal tuning budgets and several seeds.",
+    )
+    parser.add_argument("--tasks", nargs="+", default=["all"], metavar="TASK",
+                        help=f"tasks to run, comma or space separated: {', '.join(TASK_NAMES)} "
+                             "(default: all)")
+    parser.add_argument("--models", nargs="+", default=["all"], metavar="MODEL",
+                        help=f"models to run: {', '.join(MODEL_NAMES)} (default: all)")
+    parser.add_argument("--seeds", type=_positive_int, default=None, metavar="N",
+                        help="number of seeds (0..N-1) for the test runs (default: "
+                             f"{DEFAULTS[False]['seeds']}; --quick: {DEFAULTS[True]['seeds']})")
+    parser.add_argument("--budget", type=_positive_int, default=None, metavar="N",
+                        help="configurations evaluated on the validation split per model "
+                             f"(default: {DEFAULTS[False]['budget']}; --quick: "
+                             f"{DEFAULTS[True]['budget']})")
+    parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
+                        help=f"output folder (default: ./{DEFAULT_OUT})")
+    parser.add_argument("--quick", action="store_true",
+                        help="small data, small reservoirs, few epochs: a few minutes")
+    parser.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
+                        help="maximum training epochs of the trained RNNs (default: 150; "
+                             "--quick: 20); early stopping may end training sooner")
+    parser.add_argument("--threads", type=_positive_int, default=1, metavar="N",
+                        help="BLAS threads for the whole run (default: 1)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--no-figures", action="store_true", help="do not write PNG figures")
+    parser.add_argument("--no-sweep", action="store_true",
+                        help="skip the ESN spectral-radius stability sweep")
+    return parser
+
+
+def _config(args, parser):
+    from .runner import RunConfig
+
+    defaults = DEFAULTS[args.quick]
+    n_seeds = args.seeds if args.seeds is not None else defaults["seeds"]
+    return RunConfig(
+        tasks=_names(args.tasks, TASK_NAMES, "task(s)", parser),
+        models=_names(args.models, MODEL_NAMES, "model(s)", parser),
+        seeds=list(range(n_seeds)),
+        budget=args.budget if args.budget is not None else defaults["budget"],
+        quick=args.quick, progress=not args.no_progress, threads=args.threads,
+        sweep=not args.no_sweep, max_epochs=args.epochs,
+    )
+
+
+def main(argv=None) -> int:
+    """Run the comparative benchmark from the command line.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 2 for invalid arguments.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        config = _config(args, parser)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 2
+    from .report import format_report, write_outputs
+    from .runner import run_benchmark
+
+    if not torch_available():
+        print("torch is not installed: trained-RNN rows will be skipped "
+              '(pip install "reservoir-rc[torch]").', file=sys.stderr)
+    result = run_benchmark(config)
+    print(format_report(result))
+    written = write_outputs(result, args.out, figures=not args.no_figures)
+    print(f"\nWrote {written['markdown']}, {written['json']}, {written['csv']}")
+    if written["figures"]:
+        print("Figures: " + ", ".join(str(p) for p in written["figures"]))
+    else:
+        print(f"Figures skipped: {written['figures_skipped'] or 'nothing to plot'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

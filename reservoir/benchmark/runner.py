@@ -1,0 +1,360 @@
+"""The tasks x models x seeds loop: tuning on validation, refit and test over seeds.
+
+For each task and each model that applies to it:
+
+1. tuning: ``budget`` configurations (see :mod:`.models`) are fitted on the
+   training split with the first seed and scored on the validation split;
+2. the best configuration is refit on training + validation with every seed
+   and scored on the test split; fit time, prediction time, peak memory of the
+   fit and the number of trained parameters are recorded.
+
+Models that need torch when it is missing get a row "skipped: torch not
+installed"; models that do not apply to a task (ARIMA and persistence on
+non-forecasting tasks) get an "n/a" row; a model that fails gets an "error"
+row with the message, and the run goes on. The whole run uses ``threads``
+BLAS threads (torch models train single-threaded, their own setting).
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+import warnings
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .measure import memory_probe
+from .models import count_parameters, make_models, torch_available
+from .tasks import make_task
+
+__all__ = ["RunConfig", "ModelResult", "BenchmarkResult", "run_benchmark", "sweep_radii"]
+
+TORCH_MISSING = "skipped: torch not installed"
+#: Spectral radii of the ESN stability sweep.
+SWEEP_RADII = {False: (0.1, 0.4, 0.7, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0),
+               True: (0.2, 0.8, 1.0, 1.2, 1.8)}
+
+
+@dataclass
+class RunConfig:
+    """What to run.
+
+    Attributes
+    ----------
+    tasks, models : list of str
+    seeds : list of int
+    budget : int
+        Configurations evaluated per model during tuning.
+    quick : bool
+    progress : bool
+        Show a tqdm progress bar (stderr).
+    threads : int
+        BLAS threads for the whole run.
+    sweep : bool
+        Run the ESN spectral-radius stability sweep.
+    tuning_seed : int
+        Seed of the configuration sampler (the same for every model).
+    max_epochs : int or None
+        Maximum training epochs of the trained RNNs (None: the run's default).
+    """
+
+    tasks: list
+    models: list
+    seeds: list
+    budget: int
+    quick: bool = False
+    progress: bool = True
+    threads: int = 1
+    sweep: bool = True
+    tuning_seed: int = 0
+    max_epochs: int | None = None
+
+
+@dataclass
+class ModelResult:
+    """Everything measured for one model on one task."""
+
+    task: str
+    model: str
+    label: str
+    status: str = "ok"
+    reason: str | None = None
+    best_params: dict = field(default_factory=dict)
+    validation_score: float | None = None
+    tuning: list = field(default_factory=list)
+    outcomes: list = field(default_factory=list)
+    seeds: list = field(default_factory=list)
+    n_parameters: int | None = None
+
+    @property
+    def scores(self) -> np.ndarray:
+        return np.array([o.score for o in self.outcomes], dtype=float)
+
+    def _median_of(self, attribute):
+        values = [getattr(o, attribute) for o in self.outcomes]
+        values = [v for v in values if v is not None]
+        return float(np.median(values)) if values else None
+
+    def summary(self) -> dict:
+        """JSON-ready summary: score statistics over seeds and median costs."""
+        scores = self.scores
+        stats = dict.fromkeys(("median", "q1", "q3", "min", "max"))
+        if scores.size:
+            q1, median, q3 = np.percentile(scores, [25, 50, 75])
+            stats = {"median": float(median), "q1": float(q1), "q3": float(q3),
+                     "min": float(scores.min()), "max": float(scores.max())}
+        extras = {}
+        for key in (self.outcomes[0].extras if self.outcomes else {}):
+            values = np.array([o.extras[key] for o in self.outcomes], dtype=float)
+            extras[key] = {"median": float(np.median(values)), "min": float(values.min()),
+                           "max": float(values.max())}
+        return {
+            "task": self.task, "model": self.model, "label": self.label,
+            "status": self.status, "reason": self.reason, **stats,
+            "scores": [float(s) for s in scores], "seeds": list(self.seeds), "extras": extras,
+            "train_time_s": self._median_of("fit_seconds"),
+            "predict_time_s": self._median_of("predict_seconds"),
+            "peak_memory_mib": self._median_of("peak_mib"),
+            "n_parameters": self.n_parameters,
+            "n_diverged": int(sum(o.n_diverged for o in self.outcomes)),
+            "best_params": self.best_params, "validation_score": self.validation_score,
+            "n_configs": len(self.tuning), "tuning": self.tuning,
+            "horizon_error": _median_curve([o.horizon_error for o in self.outcomes]),
+            "memory_curve": _median_curve([o.curve for o in self.outcomes]),
+        }
+
+
+def _median_curve(curves):
+    curves = [c for c in curves if c is not None]
+    if not curves:
+        return None
+    return [float(v) for v in np.median(np.stack(curves), axis=0)]
+
+
+@dataclass
+class BenchmarkResult:
+    """The outcome of a whole run."""
+
+    config: RunConfig
+    meta: dict
+    tasks: dict
+    results: list
+    sweeps: dict = field(default_factory=dict)
+
+
+# -- one model on one task ------------------------------------------------------------------
+def _is_torch_import_error(exc) -> bool:
+    return isinstance(exc, ImportError) and "torch" in str(exc).lower()
+
+
+def _short(exc) -> str:
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {message}"[:200]
+
+
+def _tune(spec, task, config, advance):
+    """Evaluate the configurations on the validation split; return (best, score, log)."""
+    best, best_score, log, failures = None, task.worst_score, [], []
+    for params in spec.configurations(config.budget, config.tuning_seed):
+        try:
+            score = task.run(spec.build(task, params, config.seeds[0]), "validation").score
+        except ImportError as exc:
+            if _is_torch_import_error(exc):
+                raise
+            score, failures = task.worst_score, failures + [exc]
+        except Exception as exc:  # noqa: BLE001 - a failing configuration is scored worst
+            score, failures = task.worst_score, failures + [exc]
+        log.append({"params": params, "validation_score": float(score)})
+        if best is None or task.better(score, best_score):
+            best, best_score = params, score
+        advance()
+    if failures and len(failures) == len(log):
+        raise RuntimeError(f"all {len(log)} configurations failed; last: {_short(failures[-1])}")
+    return best, float(best_score), log
+
+
+def _evaluate(spec, task, config, probe, advance) -> ModelResult:
+    result = ModelResult(task.name, spec.name, spec.label)
+    result.best_params, result.validation_score, result.tuning = _tune(spec, task, config,
+                                                                       advance)
+    for seed in config.seeds:
+        outcome = task.run(spec.build(task, result.best_params, seed), "test", probe)
+        if result.n_parameters is None:
+            result.n_parameters = (outcome.n_parameters if outcome.n_parameters is not None
+                                   else count_parameters(outcome.model))
+        outcome.model = None
+        result.outcomes.append(outcome)
+        result.seeds.append(seed)
+        advance()
+    return result
+
+
+def _units(spec, config) -> int:
+    return len(spec.configurations(config.budget, config.tuning_seed)) + len(config.seeds)
+
+
+def run_model(spec, task, config, probe, bar=None) -> ModelResult:
+    """Tune, refit and score one model on one task; never raises for a model failure.
+
+    Parameters
+    ----------
+    spec : ModelSpec
+    task : task object from :mod:`.tasks`
+    config : RunConfig
+    probe : memory probe
+    bar : tqdm progress bar or None
+
+    Returns
+    -------
+    ModelResult
+    """
+    units = _units(spec, config) if spec.applies_to(task) else 0
+    done = []
+
+    def advance():
+        done.append(1)
+        if bar is not None:
+            bar.update(1)
+
+    if not spec.applies_to(task):
+        result = ModelResult(task.name, spec.name, spec.label, status="n/a",
+                             reason=f"{spec.label} does not apply to {task.kind} tasks")
+    elif spec.needs_torch and not torch_available():
+        result = ModelResult(task.name, spec.name, spec.label, status="skipped",
+                             reason=TORCH_MISSING)
+    else:
+        try:
+            result = _evaluate(spec, task, config, probe, advance)
+        except ImportError as exc:
+            status = "skipped" if _is_torch_import_error(exc) else "error"
+            reason = TORCH_MISSING if status == "skipped" else _short(exc)
+            result = ModelResult(task.name, spec.name, spec.label, status=status, reason=reason)
+        except Exception as exc:  # noqa: BLE001 - one broken model must not end the run
+            result = ModelResult(task.name, spec.name, spec.label, status="error",
+                                 reason=_short(exc))
+    if bar is not None and units > len(done):
+        bar.update(units - len(done))
+    return result
+
+
+# -- stability sweep --------------------------------------------------------------------------
+def sweep_radii(task, spec, best_params, radii, seed, advance=None) -> dict:
+    """Test score of the tuned ESN with its spectral radius replaced by each of ``radii``.
+
+    Parameters
+    ----------
+    task : task object
+    spec : ModelSpec of the ESN
+    best_params : dict
+        Tuned configuration; only ``spectral_radius`` is changed.
+    radii : sequence of float
+    seed : int
+    advance : callable or None
+        Called after each radius (progress).
+
+    Returns
+    -------
+    dict
+        ``{"spectral_radius": [...], "score": [...], "metric": ..., "tuned_radius": ...}``;
+        a failed fit scores None.
+    """
+    scores = []
+    for radius in radii:
+        try:
+            params = {**best_params, "spectral_radius": float(radius)}
+            scores.append(float(task.run(spec.build(task, params, seed), "test").score))
+        except Exception:  # noqa: BLE001 - an unstable reservoir may fail to fit
+            scores.append(None)
+        if advance is not None:
+            advance()
+    return {"spectral_radius": [float(r) for r in radii], "score": scores,
+            "metric": task.metric, "higher_is_better": task.higher_is_better,
+            "tuned_radius": best_params.get("spectral_radius")}
+
+
+# -- the whole run -------------------------------------------------------------------------------
+def _versions() -> dict:
+    import scipy
+    import sklearn
+
+    from .. import __version__
+
+    versions = {"reservoir": __version__, "python": platform.python_version(),
+                "numpy": np.__version__, "scipy": scipy.__version__,
+                "scikit-learn": sklearn.__version__, "torch": None}
+    if "torch" in sys.modules and sys.modules["torch"] is not None:
+        versions["torch"] = getattr(sys.modules["torch"], "__version__", None)
+    return versions
+
+
+def _limit_threads(stack, threads):
+    from threadpoolctl import threadpool_limits
+
+    stack.enter_context(threadpool_limits(limits=threads))
+
+
+def _progress_bar(config, total):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="reservoir-bench", unit="fit", disable=not config.progress,
+                file=sys.stderr, dynamic_ncols=True)
+
+
+def run_benchmark(config: RunConfig) -> BenchmarkResult:
+    """Run every selected model on every selected task over the seeds.
+
+    Parameters
+    ----------
+    config : RunConfig
+
+    Returns
+    -------
+    BenchmarkResult
+    """
+    started = time.perf_counter()
+    specs = make_models(config.quick, config.max_epochs)
+    probe = memory_probe()
+    tasks = {name: make_task(name, config.quick) for name in config.tasks}
+    selected = [specs[name] for name in config.models]
+    radii = SWEEP_RADII[bool(config.quick)]
+    do_sweep = config.sweep and "esn" in config.models
+    total = sum(_units(spec, config) for task in tasks.values() for spec in selected
+                if spec.applies_to(task) and not (spec.needs_torch and not torch_available()))
+    total += len(radii) * len(tasks) if do_sweep else 0
+    results, sweeps = [], {}
+    with ExitStack() as stack:
+        _limit_threads(stack, config.threads)
+        stack.enter_context(warnings.catch_warnings())
+        warnings.simplefilter("ignore")
+        bar = stack.enter_context(_progress_bar(config, total))
+        for task in tasks.values():
+            for spec in selected:
+                bar.set_postfix_str(f"{task.name} / {spec.name}", refresh=True)
+                results.append(run_model(spec, task, config, probe, bar))
+            if do_sweep:
+                sweeps[task.name] = _sweep_task(task, specs["esn"], results, config, radii, bar)
+    meta = {
+        "quick": config.quick, "budget": config.budget, "seeds": list(config.seeds),
+        "tasks": list(config.tasks), "models": list(config.models), "threads": config.threads,
+        "tuning_seed": config.tuning_seed, "memory_method": probe.name,
+        "memory_description": probe.description, "versions": _versions(),
+        "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+        "wall_time_s": time.perf_counter() - started,
+        "model_settings": {spec.name: {"fixed": spec.fixed, "tuned": sorted(spec.space)}
+                           for spec in selected},
+    }
+    return BenchmarkResult(config, meta, {name: t.info() for name, t in tasks.items()},
+                           results, sweeps)
+
+
+def _sweep_task(task, esn_spec, results, config, radii, bar):
+    esn = next((r for r in results if r.task == task.name and r.model == "esn"), None)
+    if esn is None or esn.status != "ok":
+        bar.update(len(radii))
+        return None
+    bar.set_postfix_str(f"{task.name} / stability sweep", refresh=True)
+    return sweep_radii(task, esn_spec, esn.best_params, radii, config.seeds[0],
+                       advance=lambda: bar.update(1))
