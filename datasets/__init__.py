@@ -9,6 +9,8 @@ ships (no download).
   :func:`henon`, :func:`logistic_map` (and their Lyapunov exponents);
 * tasks: :func:`narma`, :func:`memory_task`,
   :func:`multiple_superimposed_oscillators`;
+* classification: :func:`template_classification` (variable-length shapes),
+  :func:`event_detection` (per-step labels);
 * real series: :func:`load_sunspots`, :func:`load_co2`, :func:`load_nile`,
   :func:`load_elnino`.
 """
@@ -23,6 +25,7 @@ from .chaotic import (
     mackey_glass,
     rossler,
 )
+from .classification import event_detection, template_classification
 from .real import load_co2, load_elnino, load_nile, load_sunspots
 from .tasks import (
     MSO_FREQUENCIES,
@@ -36,6 +39,7 @@ __all__ = [
     "LORENZ_LYAPUNOV_EXPONENT",
     "MSO_FREQUENCIES",
     "ROSSLER_LYAPUNOV_EXPONENT",
+    "event_detection",
     "henon",
     "load_co2",
     "load_elnino",
@@ -48,4 +52,5 @@ __all__ = [
     "multiple_superimposed_oscillators",
     "narma",
     "rossler",
+    "template_classification",
 ]

@@ -118,6 +118,9 @@ class BaseReservoir(TransformerMixin, BaseEstimator):
         series = check_series(X, name="X", dtype=self._dtype)
         record_n_features(self, series, reset=False)
         start = self._initial_states(initial_state, len(series))
+        if series.layout == "array":  # one block already: no split and re-stack
+            states, final = self.simulate(np.stack(series.series), start, rng=self.noise_rng())
+            return states, final
         outputs = [None] * len(series)
         finals = np.empty_like(start)
         rng = self.noise_rng()

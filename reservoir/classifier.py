@@ -19,8 +19,6 @@ References
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from sklearn.base import ClassifierMixin, is_classifier
 from sklearn.decomposition import PCA
@@ -31,7 +29,14 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._validation import SeriesSet, check_series, check_washout, group_by_length, record_n_features
+from ._validation import (
+    SeriesSet,
+    check_in_range,
+    check_series,
+    check_washout,
+    group_by_length,
+    record_n_features,
+)
 from .estimators import _ReservoirModel
 from .readouts import RidgeReadout
 
@@ -164,19 +169,9 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
             raise ValueError(f"pooling must be one of {POOLINGS}; got {self.pooling!r}.")
         if not isinstance(self.per_step, (bool, np.bool_)):
             raise ValueError(f"per_step must be True or False; got {self.per_step!r}.")
-        components = self.model_space_components
-        if components is not None and (
-            not isinstance(components, numbers.Integral) or isinstance(components, bool)
-            or components < 1
-        ):
-            raise ValueError(
-                f"model_space_components must be a positive integer or None; got {components!r}."
-            )
-        if (not isinstance(self.model_space_alpha, numbers.Real)
-                or not self.model_space_alpha >= 0 or not np.isfinite(self.model_space_alpha)):
-            raise ValueError(
-                f"model_space_alpha must be a finite number >= 0; got {self.model_space_alpha!r}."
-            )
+        if self.model_space_components is not None:
+            check_in_range(self.model_space_components, "model_space_components", 1, integer=True)
+        check_in_range(self.model_space_alpha, "model_space_alpha", 0)
 
     @property
     def _model_space(self):

@@ -43,9 +43,11 @@ class ESN(BaseReservoir):
     ----------
     n_units : int, default=100
         Number of reservoir units N.
-    spectral_radius : float, default=0.9
+    spectral_radius : float or "edge", default=0.9
         Spectral radius of the recurrent matrix ``W``. Values near 1 give long
         memory (the "edge of stability"); 0 gives a memoryless reservoir.
+        ``"edge"`` finds, at fit time, the radius at which the reservoir driven
+        by the training input has a Lyapunov exponent of -0.01.
         For ``topology="ring"`` it is the common weight of the cycle (which is
         its spectral radius); for ``"delay_line"`` (nilpotent, radius 0) it is
         the common weight of the line.
@@ -80,6 +82,8 @@ class ESN(BaseReservoir):
         Scaled recurrent weights.
     W_in_ : ndarray of shape (n_units, n_features_in_)
     bias_ : ndarray of shape (n_units,)
+    spectral_radius_ : float
+        The spectral radius of ``W_`` (found at fit time for ``"edge"``).
     n_features_in_ : int
     n_features_out_ : int
         Number of state features per step (``n_units``).
@@ -133,11 +137,13 @@ class ESN(BaseReservoir):
     # -- hooks ---------------------------------------------------------------------
     def _check_params(self):
         check_in_range(self.n_units, "n_units", 1, integer=True)
-        if not isinstance(self.spectral_radius, numbers.Real) or self.spectral_radius < 0:
-            raise ValueError(
-                f"spectral_radius must be a number >= 0; got {self.spectral_radius!r}."
-            )
-        check_in_range(self.spectral_radius, "spectral_radius", 0)
+        if not self._radius_at_edge():
+            if not isinstance(self.spectral_radius, numbers.Real) or self.spectral_radius < 0:
+                raise ValueError(
+                    f"spectral_radius must be a number >= 0 or 'edge'; got "
+                    f"{self.spectral_radius!r}."
+                )
+            check_in_range(self.spectral_radius, "spectral_radius", 0)
         check_in_range(self.leak_rate, "leak_rate", 0, 1, low_inclusive=False)
         check_in_range(self.bias_scaling, "bias_scaling", 0)
         check_in_range(self.state_noise, "state_noise", 0)
@@ -149,8 +155,38 @@ class ESN(BaseReservoir):
             )
         resolve = self._dtype  # noqa: F841 - validates dtype
 
+    def _radius_at_edge(self):
+        return isinstance(self.spectral_radius, str) and self.spectral_radius == "edge"
+
+    def fit(self, X, y=None):
+        """Draw the fixed weights for the number of features of ``X``.
+
+        With ``spectral_radius="edge"``, ``W_`` is then rescaled so that the
+        reservoir driven by ``X`` sits at the edge of stability (largest
+        conditional Lyapunov exponent -0.01, see
+        :func:`reservoir.analysis.edge_of_stability`).
+
+        Parameters
+        ----------
+        X : array-like (T, d), list of (T_i, d) arrays, or (n, T, d) array
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        super().fit(X, y)
+        if self._radius_at_edge():
+            from .analysis import scale_to_edge
+
+            self.spectral_radius_ = scale_to_edge(self, X)
+        else:
+            self.spectral_radius_ = float(self.spectral_radius)
+        return self
+
     def _initialize(self, n_features, rng):
         dtype = self._dtype
+        radius = 1.0 if self._radius_at_edge() else float(self.spectral_radius)
         W = reservoir_matrix(
             self.n_units,
             topology=self.topology,
@@ -161,9 +197,9 @@ class ESN(BaseReservoir):
         )
         if self.topology in ("ring", "delay_line"):
             # Unit-weight cycle (radius 1) and delay line (nilpotent): the weight is the radius.
-            W = W * float(self.spectral_radius)
+            W = W * radius
         else:
-            W = scale_to_spectral_radius(W, float(self.spectral_radius))
+            W = scale_to_spectral_radius(W, radius)
         self.W_ = W.astype(dtype)
         self.W_in_ = input_matrix(
             self.n_units,
@@ -205,41 +241,54 @@ class ESN(BaseReservoir):
         dtype = self._dtype
         inputs = np.asarray(inputs, dtype=dtype)
         n_batch, n_steps, _ = inputs.shape
-        # All inputs projected in one product, time-major with units before batch,
-        # so that drive[t] and the state x are (N, B) blocks for one W @ x per step.
-        drive = np.ascontiguousarray(np.einsum("btd,nd->tnb", inputs, self.W_in_))
-        drive += self.bias_[None, :, None]
+        # All inputs projected in one product; the loop then overwrites each step
+        # of this (B, T, N) array with the state, so it becomes the output.
+        states = (inputs.reshape(-1, inputs.shape[2]) @ self.W_in_.T).reshape(
+            n_batch, n_steps, self.n_units)
+        states += self.bias_
         if self.state_noise > 0:
             rng = self.noise_rng() if rng is None else rng
-            drive += (self.state_noise * rng.standard_normal(drive.shape)).astype(dtype)
-        x0 = np.ascontiguousarray(np.asarray(state, dtype=dtype).T)
-        # The loop overwrites drive[t] with the state at t: no second (T, N, B) buffer.
-        self._loop(self._loop_matrix(), drive, x0)
-        final = drive[-1].T.copy() if n_steps else np.asarray(state, dtype=dtype).copy()
-        return np.ascontiguousarray(drive.transpose(2, 0, 1)), final
+            states += (self.state_noise * rng.standard_normal(states.shape)).astype(dtype)
+        start = np.asarray(state, dtype=dtype)
+        if n_steps:
+            self._loop(self._loop_matrix(), states, np.ascontiguousarray(start.T))
+            return states, states[:, -1, :].copy()
+        return states, start.copy()
 
-    def _loop(self, W, drive, x):
-        """The time loop, in place: drive[t] (N, B) becomes the state at t.
+    def _loop(self, W, states, x):
+        """The time loop: states[:, t] (pre-activations in) becomes the state at t.
 
-        This is the only sequential part, so it allocates nothing per step: the
-        recurrent product is accumulated straight into drive[t] (for sparse W
-        through SciPy's CSR kernel, which adds ``W @ x`` into its output).
+        This is the only sequential part, so it allocates nothing per step. The
+        state advances as an (N, B) block so that one product ``W @ x`` updates
+        all B series; for sparse W, SciPy's CSR kernel accumulates it straight
+        into the pre-activations. One series is updated in place; a batch goes
+        through two alternating (N, B) buffers, copied in and out per step
+        (small, cache-resident copies instead of one large transpose at the end).
         """
         leak = float(self.leak_rate)
         keep = 1.0 - leak
         nonlinear = self.activation == "tanh"
-        add_product = _product_accumulator(W, x.shape[1])
+        n_batch, n_steps, n_units = states.shape
+        add_product = _product_accumulator(W, n_batch)
         scratch = np.empty_like(x)
-        for t in range(drive.shape[0]):
-            state = drive[t]
-            add_product(x, state, scratch)
+        buffers = (np.empty_like(x), np.empty_like(x))
+        single = n_batch == 1
+        for t in range(n_steps):
+            if single:
+                current = states[0, t, :, None]
+            else:
+                current = buffers[t % 2]
+                np.copyto(current, states[:, t, :].T)
+            add_product(x, current, scratch)
             if nonlinear:
-                np.tanh(state, out=state)
+                np.tanh(current, out=current)
             if leak != 1.0:
-                state *= leak
+                current *= leak
                 np.multiply(x, keep, out=scratch)
-                state += scratch
-            x = state
+                current += scratch
+            if not single:
+                np.copyto(states[:, t, :], current.T)
+            x = current
 
 
 def _product_accumulator(W, n_batch):

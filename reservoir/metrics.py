@@ -24,9 +24,24 @@ import numpy as np
 import scipy.linalg
 from sklearn.base import clone
 
+from ._classification_metrics import (
+    coverage_accuracy_curve,
+    event_precision_recall,
+    pr_curve,
+    precision_recall_f1,
+)
 from ._validation import check_in_range, check_series, check_washout
 
-__all__ = ["rmse", "nrmse", "valid_prediction_time", "memory_capacity"]
+__all__ = [
+    "rmse",
+    "nrmse",
+    "valid_prediction_time",
+    "memory_capacity",
+    "precision_recall_f1",
+    "pr_curve",
+    "coverage_accuracy_curve",
+    "event_precision_recall",
+]
 
 _NRMSE_NORMALIZATIONS = ("std", "range", "mean")
 _VPT_NORMALIZATIONS = ("std", "rms")

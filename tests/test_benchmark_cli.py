@@ -341,3 +341,13 @@ def test_memory_probe_sees_a_large_allocation():
         block = np.ones((64, 2**17))  # 64 MiB
         block += 1.0
     assert cost.peak_mib >= 50 and cost.seconds >= 0.0
+
+
+def test_missing_matplotlib_skips_figures_only(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
+    code = main(["--quick", "--tasks", "sunspots", "--models", "persistence", "--seeds", "1",
+                 "--no-progress", "--out", str(tmp_path)])
+    assert code == 0
+    assert (tmp_path / "results.json").exists() and (tmp_path / "results.csv").exists()
+    assert not list(tmp_path.glob("*.png"))
+    assert "Figures skipped: matplotlib is not installed" in capsys.readouterr().out

@@ -149,3 +149,16 @@ def test_pickle_round_trip(reservoir, u):
     fitted = reservoir.fit(u)
     restored = pickle.loads(pickle.dumps(fitted))
     np.testing.assert_array_equal(restored.transform(u), fitted.transform(u))
+
+
+def test_regressor_with_bidirectional_reservoir_does_not_split_series(monkeypatch):
+    import reservoir.estimators as estimators_module
+
+    rng = np.random.default_rng(5)
+    u = rng.uniform(-1, 1, 300)
+    y = np.roll(u, -2)
+    reservoir = BidirectionalESN(ESN(n_units=20, random_state=0))
+    whole = ReservoirRegressor(reservoir, washout=10).fit(u, y).predict(u)
+    monkeypatch.setattr(estimators_module, "STATE_BLOCK_STEPS", 64)
+    blocked = ReservoirRegressor(reservoir, washout=10).fit(u, y).predict(u)
+    np.testing.assert_allclose(blocked, whole, atol=1e-8)

@@ -167,3 +167,20 @@ def test_wrong_number_of_features(series):
 def test_passes_check_estimator():
     esn = ESN(n_units=20, random_state=0)
     check_estimator(esn, expected_failed_checks=expected_failed_checks(esn))
+
+
+def test_edge_radius_found_at_fit():
+    from reservoir.analysis import lyapunov_exponent
+    from reservoir.datasets import mackey_glass
+
+    y = mackey_glass(700, random_state=0)
+    esn = ESN(n_units=50, spectral_radius="edge", random_state=0).fit(y)
+    assert esn.spectral_radius_ > 0.5
+    assert np.abs(np.linalg.eigvals(esn.W_.toarray())).max() == pytest.approx(
+        esn.spectral_radius_, rel=1e-6)
+    assert lyapunov_exponent(esn, y) == pytest.approx(-0.01, abs=0.01)
+
+
+def test_edge_is_the_only_string_radius():
+    with pytest.raises(ValueError, match="spectral_radius"):
+        ESN(spectral_radius="high").fit(np.zeros((10, 1)))

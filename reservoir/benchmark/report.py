@@ -23,6 +23,7 @@ CSV_COLUMNS = ("task", "model", "status", "reason", "metric", "higher_is_better"
                "peak_memory_mib", "n_diverged", "validation_score", "n_configs", "seeds",
                "best_params", "extras")
 _DASH = "—"
+MATPLOTLIB_MISSING = 'matplotlib is not installed (pip install "reservoir-rc[plot]")'
 
 
 # -- numbers ------------------------------------------------------------------------------
@@ -229,6 +230,13 @@ def _new_figure(n_panels, width=5.0, height=3.6):
     return figure, axes[:n_panels]
 
 
+def _limit_to_truth(axis, truth, margin=0.5):
+    """Keep the y-axis near the truth, so that diverged forecasts do not squash it."""
+    low, high = float(np.min(truth)), float(np.max(truth))
+    pad = margin * max(high - low, 1e-12)
+    axis.set_ylim(low - pad, high + pad)
+
+
 def _forecast_figure(result, task_name, folder):
     rows = [r for r in _ok(result) if r.task == task_name]
     task = result.tasks[task_name]
@@ -253,12 +261,14 @@ def _forecast_figure(result, task_name, folder):
                 example = row.outcomes[0].example
                 prediction = np.reshape(example["prediction"], (len(example["time"]), -1))
                 axis.plot(example["time"], prediction[:, column], label=row.label, alpha=0.8)
+            _limit_to_truth(axis, truth)
             unit = task.get("time_unit", "steps")
             axis.set(xlabel=unit if task["kind"] == "forecast" else "test step",
                      title=f"{task_name}" + (f" (output {column})" if n_columns > 1 else ""))
         axes[0].legend(fontsize="small")
-        figure.suptitle(f"{task_name}: first test {'forecast' if task['kind'] == 'forecast' else 'window'}"
-                        f" vs truth (seed {result.meta['seeds'][0]})")
+        shown = "forecast" if task["kind"] == "forecast" else "window"
+        figure.suptitle(f"{task_name}: first test {shown} vs truth "
+                        f"(seed {result.meta['seeds'][0]})")
     path = Path(folder) / f"forecast_{task_name}.png"
     figure.savefig(path, dpi=110)
     return path
@@ -270,7 +280,7 @@ def _horizon_figure(result, folder):
     if not names:
         return None
     figure, axes = _new_figure(len(names))
-    for name, axis in zip(names, axes):
+    for name, axis in zip(names, axes, strict=True):
         task = result.tasks[name]
         for row in (r for r in _ok(result) if r.task == name):
             curve = row.summary()["horizon_error"]
@@ -290,7 +300,7 @@ def _tradeoff_figure(result, folder):
     if not names:
         return None
     figure, axes = _new_figure(len(names))
-    for name, axis in zip(names, axes):
+    for name, axis in zip(names, axes, strict=True):
         for row in (r for r in _ok(result) if r.task == name):
             summary = row.summary()
             x = max(summary["train_time_s"] or 0.0, 1e-4)
@@ -312,7 +322,7 @@ def _sweep_figure(result, folder):
     if not sweeps:
         return None
     figure, axes = _new_figure(len(sweeps))
-    for (name, sweep), axis in zip(sweeps.items(), axes):
+    for (name, sweep), axis in zip(sweeps.items(), axes, strict=True):
         radii = np.array(sweep["spectral_radius"])
         scores = np.array([np.nan if s is None else s for s in sweep["score"]], dtype=float)
         axis.plot(radii, scores, marker="o")
@@ -390,5 +400,5 @@ def write_outputs(result, folder, figures=True) -> dict:
     try:
         written["figures"] = write_figures(result, folder)
     except ImportError:
-        written["figures_skipped"] = 'matplotlib is not installed (pip install "reservoir-rc[plot]")'
+        written["figures_skipped"] = MATPLOTLIB_MISSING
     return written

@@ -263,10 +263,10 @@ class ForecastTask(_Task):
             model.fit(self._univariate(self.standardized[:train_end]))
         origins = self.origins(stage)
         n_columns = self.values.shape[1]
+        contexts = [self._univariate(self.standardized[o - self.context_length:o])
+                    for o in origins]
         with measured() as predict_cost:
-            raw = [model.predict(self.horizon,
-                                 context=self._univariate(self.standardized[o - self.context_length:o]))
-                   for o in origins]
+            raw = [model.predict(self.horizon, context=context) for context in contexts]
         z_forecasts = np.stack([_as_columns(r, self.horizon, n_columns) for r in raw])
         limit = DIVERGENCE_FACTOR * np.abs(self.standardized[:train_end]).max()
         z_forecasts, diverged = _sanitize(z_forecasts, limit)
@@ -331,7 +331,7 @@ def _score_nrmse_and_mae(truth, forecasts, scale):
 def _vpt_scorer(dt):
     def score(truth, forecasts, scale):
         times = [valid_prediction_time(t, f, dt=dt, lyapunov_exponent=LORENZ_LYAPUNOV_EXPONENT)
-                 for t, f in zip(truth, forecasts)]
+                 for t, f in zip(truth, forecasts, strict=True)]
         return float(np.mean(times)), {"nrmse_first_lyapunov_time": pooled_nrmse(
             truth[:, :_steps_per_lyapunov_time(dt)], forecasts[:, :_steps_per_lyapunov_time(dt)],
             scale)}

@@ -1,0 +1,364 @@
+"""Tests of the liquid state machine (reservoir.lsm)."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.base import clone
+
+from reservoir import LSM
+from reservoir.lsm import (
+    COLUMN_CONNECTION_PROBABILITY,
+    LiquidActivityWarning,
+    column_connectivity,
+    column_positions,
+)
+from reservoir.weights import spectral_radius
+
+
+def single_neuron(**params):
+    """An isolated neuron (no recurrence) read out once per simulation step."""
+    defaults = dict(n_units=1, spectral_radius=0.0, inhibitory_fraction=0.0, steps_per_input=1,
+                    input_scaling=1.0, random_state=0)
+    defaults.update(params)
+    return LSM(**defaults)
+
+
+def spike_steps(traces, lsm):
+    """Recover the spike raster (steps, N) from traces sampled every step.
+
+    trace[k] = decay * trace[k - 1] + spikes[k], so the spikes are the part of
+    each sample that the decay of the previous one does not explain.
+    """
+    decay = np.exp(-lsm.dt / lsm.tau_trace)
+    previous = np.vstack([np.zeros((1, traces.shape[1])), traces[:-1]])
+    increments = traces - decay * previous
+    assert np.allclose(increments, np.round(increments), atol=1e-9)
+    return np.round(increments).astype(int)
+
+
+def rest_state(lsm, potential=0.0):
+    state = lsm.default_state(1)[0]
+    state[:lsm.n_units] = potential
+    return state
+
+
+# -- single-neuron dynamics -------------------------------------------------------------
+@pytest.mark.parametrize("current, t_ref", [(20.0, 2.0), (40.0, 3.0)])
+def test_constant_current_fires_at_the_analytic_lif_rate(current, t_ref):
+    tau_m, theta = 30.0, 15.0
+    lsm = single_neuron(background_current=current, v_threshold=theta, v_reset=0.0,
+                        tau_membrane=tau_m, refractory_period=t_ref, dt=0.02)
+    u = np.zeros(int(400 / lsm.dt))
+    traces = lsm.fit(u).transform(u, initial_state=rest_state(lsm))
+    times = np.flatnonzero(spike_steps(traces, lsm)[:, 0]) * lsm.dt
+    assert len(times) >= 5
+    measured = 1.0 / np.diff(times).mean()  # spikes per ms
+    analytic = 1.0 / (t_ref + tau_m * np.log(current / (current - theta)))
+    assert measured == pytest.approx(analytic, rel=0.01)
+    # The first spike comes after the charging time from rest (no refractory period yet).
+    assert times[0] == pytest.approx(tau_m * np.log(current / (current - theta)), abs=lsm.dt)
+
+
+def test_subthreshold_current_never_fires_and_settles_at_the_current():
+    lsm = single_neuron(background_current=14.0, v_threshold=15.0, include_membrane=True)
+    u = np.zeros(400)
+    states = lsm.fit(u).transform(u, initial_state=rest_state(lsm))
+    assert lsm.mean_rate_ == 0.0
+    assert np.all(states[:, 0] == 0.0)
+    # Exponential Euler is exact for a constant current: v(t) = I (1 - exp(-t / tau)).
+    t = np.arange(1, 401) * lsm.dt
+    np.testing.assert_allclose(states[:, 1], 14.0 * (1 - np.exp(-t / lsm.tau_membrane)), rtol=1e-12)
+
+
+def test_no_neuron_fires_during_its_refractory_period():
+    lsm = LSM(n_units=60, spectral_radius=3.0, input_scaling=80.0, background_current=16.0,
+              refractory_period=4.0, dt=0.5, steps_per_input=1, include_membrane=True,
+              random_state=1)
+    u = np.random.default_rng(0).uniform(-1, 1, 1500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LiquidActivityWarning)
+        states = lsm.fit(u).transform(u)
+    spikes = spike_steps(states[:, :60], lsm)
+    n_ref = 8  # 4 ms / 0.5 ms
+    assert spikes.sum() > 1000 and spikes.max() == 1
+    for neuron in range(60):
+        steps = np.flatnonzero(spikes[:, neuron])
+        assert np.all(np.diff(steps) >= n_ref + 1)
+        for s in steps[steps < len(u) - n_ref]:
+            # Held at the reset potential for the whole refractory period.
+            np.testing.assert_array_equal(states[s:s + n_ref + 1, 60 + neuron], lsm.v_reset)
+    # The densest neuron fires exactly at the maximum rate allowed by the refractory period.
+    assert min(np.diff(np.flatnonzero(spikes[:, n])).min() for n in range(60)
+               if spikes[:, n].sum() > 1) == n_ref + 1
+
+
+def test_filtered_trace_of_a_known_spike_train_matches_the_closed_form():
+    # Huge input pulses force a spike in every simulation step of a pulsed input step.
+    lsm = single_neuron(background_current=0.0, refractory_period=0.0, input_scaling=1e5,
+                        steps_per_input=3, dt=0.5, tau_trace=7.0)
+    lsm.fit(np.zeros(2))
+    pulsed = [2, 3, 9, 20]
+    u = np.zeros(40)
+    u[pulsed] = np.sign(lsm.W_in_[0, 0])
+    traces = lsm.transform(u, initial_state=rest_state(lsm))[:, 0]
+    spike_times = np.array([3 * t + k for t in pulsed for k in range(3)]) * lsm.dt
+    sample_times = (3 * np.arange(40) + 2) * lsm.dt
+    lag = sample_times[:, None] - spike_times[None, :]
+    expected = np.where(lag >= 0, np.exp(-np.clip(lag, 0, None) / lsm.tau_trace), 0.0).sum(1)
+    np.testing.assert_allclose(traces, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_synaptic_current_is_an_exponential_kernel_with_the_configured_delay():
+    # Neuron 0 spikes once; neuron 1 (not driven) sees a current jump after 1 + delay steps.
+    lsm = LSM(n_units=2, spectral_radius=1.0, inhibitory_fraction=0.0, n_connections=2,
+              steps_per_input=1, dt=1.0, synaptic_delay=3.0, background_current=0.0,
+              include_membrane=True, random_state=0)
+    lsm.fit(np.zeros(2))
+    W = lsm.W_.toarray()
+    state = rest_state(lsm)
+    state[2] = 1000.0  # excitatory current into neuron 0: it spikes in the first step
+    u = np.zeros(12)
+    states = lsm.transform(u, initial_state=state)
+    spikes = spike_steps(states[:, :2], lsm)
+    assert spikes[0, 0] == 1
+    # Membrane of neuron 1 integrates I(t) = J exp(-(t - t0) / tau_syn) from step 1 + 3 on.
+    jump = W[1, 0] * (lsm.v_threshold - lsm.v_reset) * lsm.tau_membrane / lsm.tau_syn_exc
+    a, s = np.exp(-1 / lsm.tau_membrane), np.exp(-1 / lsm.tau_syn_exc)
+    v, expected = 0.0, []
+    for k in range(12):
+        current = jump * s ** (k - 4) if k >= 4 else 0.0
+        if spikes[k, 0] and k > 0:
+            current += 0.0
+        v = current + (v - current) * a
+        expected.append(v)
+    # Only the one spike of neuron 0 at step 0 reaches neuron 1 within 12 steps ...
+    if spikes[1:8, 0].sum() == 0:
+        np.testing.assert_allclose(states[:8, 3], expected[:8], rtol=1e-10, atol=1e-12)
+    assert np.all(states[:4, 3] == 0.0)  # nothing arrives before the delay has passed
+    assert states[4, 3] > 0 if W[1, 0] > 0 else True
+
+
+# -- state continuation -----------------------------------------------------------------
+@pytest.mark.parametrize("encoding", ["current", "poisson"])
+@pytest.mark.parametrize("delay", [0.0, 2.0])
+def test_runs_continue_exactly_from_the_final_state(encoding, delay):
+    lsm = LSM(n_units=80, spectral_radius=1.5, synaptic_delay=delay, input_encoding=encoding,
+              background_current=14.5, include_membrane=True, random_state=3)
+    U = np.random.default_rng(1).uniform(-1, 1, (2, 60, 2))
+    lsm.fit(U)
+    rng = np.random.default_rng(5)
+    whole, end = lsm.simulate(U, lsm.default_state(2), rng=rng)
+    rng = np.random.default_rng(5)
+    first, middle = lsm.simulate(U[:, :25], lsm.default_state(2), rng=rng)
+    rest = []
+    state = middle
+    for t in range(25, 60):  # closed-loop style: one input step at a time
+        out, state = lsm.simulate(U[:, t:t + 1], state, rng=rng)
+        rest.append(out)
+    np.testing.assert_array_equal(np.concatenate([first] + rest, axis=1), whole)
+    np.testing.assert_array_equal(state, end)
+    assert whole[..., :80].max() > 0  # the liquid is active
+
+
+def test_run_does_not_modify_the_estimator_and_transform_records_state():
+    u = np.sin(np.linspace(0, 12, 120))
+    lsm = LSM(n_units=50, random_state=0).fit(u)
+    before = pickle.dumps(lsm)
+    states, final = lsm.run(u)
+    assert pickle.dumps(lsm) == before
+    np.testing.assert_array_equal(lsm.transform(u), states)
+    np.testing.assert_array_equal(lsm.final_state_, final)
+    assert final.shape == (lsm._state_size(),)
+
+
+# -- weights ----------------------------------------------------------------------------
+@pytest.mark.parametrize("topology", ["random", "column"])
+def test_recurrent_weights_obey_dale_balance_and_spectral_radius(topology):
+    lsm = LSM(n_units=150, topology=topology, spectral_radius=1.7, inhibition_balance=1.5,
+              random_state=0).fit(np.zeros((3, 1)))
+    W = lsm.W_.toarray()
+    assert spectral_radius(lsm.W_) == pytest.approx(1.7, rel=1e-9)
+    inh = lsm.inhibitory_
+    assert inh.sum() == 30
+    assert np.all(W[:, ~inh] >= 0) and np.all(W[:, inh] <= 0)
+    assert -W[:, inh].sum() == pytest.approx(1.5 * W[:, ~inh].sum())
+    assert np.count_nonzero(W) > 150
+
+
+def test_recurrent_weights_scale_linearly_with_spectral_radius():
+    W1 = LSM(n_units=100, spectral_radius=1.0, random_state=4).fit(np.zeros(2)).W_
+    W3 = LSM(n_units=100, spectral_radius=3.0, random_state=4).fit(np.zeros(2)).W_
+    np.testing.assert_allclose(W3.toarray(), 3.0 * W1.toarray(), rtol=1e-12)
+
+
+def test_random_topology_has_the_requested_in_degree():
+    lsm = LSM(n_units=100, n_connections=7, random_state=0).fit(np.zeros(2))
+    assert np.all(np.diff(lsm.W_.indptr) == 7)
+
+
+def test_column_connection_probability_follows_maass_2002():
+    positions = column_positions(4000, (40, 10, 10))
+    inhibitory = np.random.default_rng(0).random(4000) < 0.5
+    mask = column_connectivity(positions, inhibitory, connection_lambda=2.0, random_state=0)
+    assert mask.diagonal().sum() == 0
+    sq_dist = ((positions[:, None, :] - positions[None, :, :]) ** 2).sum(-1)
+    connected = mask.toarray()
+    kinds = {"E": ~inhibitory, "I": inhibitory}
+    for (pre, post), c in COLUMN_CONNECTION_PROBABILITY.items():
+        pairs = kinds[post][:, None] & kinds[pre][None, :]
+        for d2 in (1, 4):
+            at_distance = pairs & (sq_dist == d2)
+            expected = c * np.exp(-d2 / 4.0)
+            observed = connected[at_distance].mean()
+            n = at_distance.sum()
+            assert abs(observed - expected) < 4 * np.sqrt(expected * (1 - expected) / n)
+
+
+def test_column_positions_default_to_a_15_by_3_by_3_column():
+    pos = column_positions(135)
+    assert pos.shape == (135, 3)
+    np.testing.assert_array_equal(pos.max(axis=0), [14, 2, 2])
+    assert len({tuple(p) for p in pos}) == 135
+    with pytest.raises(ValueError, match="grid_shape"):
+        column_positions(10, (2, 2, 2))
+
+
+# -- input encodings --------------------------------------------------------------------
+def test_poisson_encoding_approaches_the_current_encoding_at_high_rates():
+    u = np.full(300, 0.8)
+    kwargs = dict(n_units=40, spectral_radius=0.0, background_current=10.0, input_scaling=12.0,
+                  random_state=2)
+    current = LSM(**kwargs).fit(u)
+    current.transform(u)
+    poisson = LSM(input_encoding="poisson", input_rate=2e5, **kwargs).fit(u)
+    poisson.transform(u)
+    assert current.mean_rate_ > 5
+    np.testing.assert_allclose(poisson.firing_rates_, current.firing_rates_, rtol=0.1, atol=2.0)
+
+
+def test_poisson_encoding_is_reproducible_and_noisy():
+    u = np.random.default_rng(0).uniform(0, 1, 100)
+    a = LSM(n_units=60, input_encoding="poisson", random_state=0).fit_transform(u)
+    b = LSM(n_units=60, input_encoding="poisson", random_state=0).fit_transform(u)
+    np.testing.assert_array_equal(a, b)
+    lsm = LSM(n_units=60, input_encoding="poisson", random_state=0).fit(u)
+    other_noise = lsm.simulate(u[None, :, None], lsm.default_state(1),
+                               rng=np.random.default_rng(99))[0][0]
+    assert not np.array_equal(a, other_noise)
+
+
+def test_same_seed_same_states_and_different_seed_different_states():
+    u = np.random.default_rng(0).uniform(-1, 1, 150)
+    a = LSM(n_units=80, random_state=5).fit_transform(u)
+    np.testing.assert_array_equal(a, LSM(n_units=80, random_state=5).fit_transform(u))
+    assert not np.array_equal(a, LSM(n_units=80, random_state=6).fit_transform(u))
+
+
+# -- layouts, statistics, warnings ------------------------------------------------------
+def test_output_layouts_and_feature_count():
+    lsm = LSM(n_units=30, include_membrane=True, random_state=0)
+    U = np.random.default_rng(0).uniform(-1, 1, (3, 40, 2))
+    out = lsm.fit(U).transform(U)
+    assert lsm.n_features_out_ == 60 and out.shape == (3, 40, 60)
+    ragged = lsm.transform([U[0], U[1, :25]])
+    assert [r.shape for r in ragged] == [(40, 60), (25, 60)]
+    np.testing.assert_array_equal(ragged[0], out[0])
+    assert lsm.transform(U[0, :, :]).shape == (40, 60)
+
+
+def test_firing_statistics_match_the_spike_counts():
+    lsm = LSM(n_units=40, steps_per_input=1, input_scaling=30.0, random_state=0)
+    U = np.random.default_rng(0).uniform(-1, 1, (2, 400, 1))
+    states = lsm.fit(U).transform(U)
+    counts = sum(spike_steps(s, lsm).sum(0) for s in states)
+    np.testing.assert_allclose(lsm.firing_rates_, counts / (2 * 400 * lsm.dt) * 1000.0)
+    assert lsm.mean_rate_ == pytest.approx(lsm.firing_rates_.mean())
+    assert lsm.fraction_silent_ == pytest.approx(np.mean(counts == 0))
+
+
+def test_silent_liquid_warns():
+    lsm = LSM(n_units=30, background_current=0.0, input_scaling=1.0, random_state=0)
+    u = np.zeros(50)
+    with pytest.warns(LiquidActivityWarning, match="silent"):
+        lsm.fit(u).transform(u)
+    assert lsm.mean_rate_ == 0.0 and lsm.fraction_silent_ == 1.0
+
+
+def test_saturated_liquid_warns():
+    lsm = LSM(n_units=30, background_current=500.0, random_state=0)
+    u = np.zeros(50)
+    with pytest.warns(LiquidActivityWarning, match="saturated"):
+        lsm.fit(u).transform(u)
+    assert lsm.mean_rate_ > 0.5 * lsm.max_rate
+
+
+def test_default_liquid_is_neither_silent_nor_saturated():
+    u = np.random.default_rng(0).uniform(-1, 1, 300)
+    lsm = LSM(random_state=0).fit(u)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LiquidActivityWarning)
+        lsm.transform(u)
+    assert 2.0 < lsm.mean_rate_ < 100.0
+    u01 = (u + 1) / 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LiquidActivityWarning)
+        lsm.transform(u01)
+
+
+def test_float32_states():
+    u = np.random.default_rng(0).uniform(-1, 1, 100)
+    lsm = LSM(n_units=40, dtype="float32", random_state=0).fit(u)
+    out = lsm.transform(u)
+    assert out.dtype == np.float32 and lsm.final_state_.dtype == np.float32
+
+
+# -- validation -------------------------------------------------------------------------
+@pytest.mark.parametrize("param, value", [
+    ("n_units", 0), ("n_units", 2.5), ("spectral_radius", -1.0), ("inhibitory_fraction", 1.0),
+    ("inhibition_balance", -0.1), ("topology", "ring"), ("n_connections", 0),
+    ("connectivity", 0.0), ("connection_lambda", 0.0), ("weight_distribution", "cauchy"),
+    ("input_connectivity", 1.5), ("input_encoding", "rate"), ("input_rate", 0.0),
+    ("background_current", np.inf), ("tau_membrane", 0.0), ("v_reset", 15.0),
+    ("refractory_period", -1.0), ("tau_syn_exc", -3.0), ("tau_syn_inh", 0.0),
+    ("synaptic_delay", -1.0), ("tau_trace", 0.0), ("dt", 0.0), ("steps_per_input", 0),
+    ("include_membrane", "yes"), ("dtype", "int32"), ("grid_shape", (2, 2)),
+])
+def test_bad_parameters_raise_naming_the_parameter(param, value):
+    params = {param: value}
+    if param == "grid_shape":
+        params["topology"] = "column"
+    with pytest.raises(ValueError, match=param if param != "v_reset" else "v_reset"):
+        LSM(n_units=10 if param != "n_units" else value, **{k: v for k, v in params.items()
+                                                            if k != "n_units"}).fit(np.zeros(5))
+
+
+def test_bad_input_and_state_raise():
+    lsm = LSM(n_units=10, random_state=0).fit(np.zeros((5, 2)))
+    with pytest.raises(ValueError, match="features"):
+        lsm.transform(np.zeros((5, 3)))
+    with pytest.raises(ValueError, match="initial_state"):
+        lsm.transform(np.zeros((5, 2)), initial_state=np.zeros(3))
+    with pytest.raises(ValueError, match="NaN"):
+        lsm.transform(np.full((5, 2), np.nan))
+
+
+# -- scikit-learn integration -----------------------------------------------------------
+def test_clone_and_params():
+    lsm = LSM(n_units=20, spectral_radius=0.7, topology="column")
+    twin = clone(lsm)
+    assert twin.get_params() == lsm.get_params()
+    twin.set_params(spectral_radius=1.3)
+    assert lsm.spectral_radius == 0.7
+
+
+def test_works_inside_reservoir_regressor():
+    estimators = pytest.importorskip("reservoir.estimators")
+    rng = np.random.default_rng(0)
+    u = rng.uniform(-1, 1, 700)
+    target = np.r_[0.0, 0.0, u[:-2]]  # recall the input two steps back
+    reg = estimators.ReservoirRegressor(reservoir=LSM(n_units=150, random_state=0), washout=50)
+    reg.fit(u[:500], target[:500])
+    assert reg.score(u[500:], target[500:]) > 0.3
