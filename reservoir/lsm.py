@@ -259,9 +259,10 @@ class LSM(BaseReservoir):
         held for the input time step. ``"poisson"``: each neuron receives, per
         feature j, an independent Poisson spike train of rate
         ``input_rate * |u_j|`` whose spikes jump its excitatory synaptic
-        current by ``W_in_[:, j] * sign(u_j) / (input_rate * tau_syn_exc)``
-        (rate in spikes/ms), so that the mean input current equals that of
-        the current encoding; the shot noise shrinks as ``input_rate`` grows.
+        current by ``W_in_[:, j] * sign(u_j) * (1 - exp(-dt / tau_syn_exc)) /
+        (input_rate * dt)`` (rate in spikes/ms), so that the mean input current
+        equals that of the current encoding; the shot noise shrinks as
+        ``input_rate`` grows.
     input_rate : float > 0, default=200.0
         Poisson rate in Hz for ``|u| = 1``.
     background_current : float, default=13.5
@@ -700,7 +701,9 @@ class _PoissonDrive:
         rate_per_ms = lsm.input_rate / 1000.0
         self.expected = np.abs(inputs) * (rate_per_ms * lsm.dt)  # (B, T, d) spikes per step
         self.jump = np.sign(inputs)
-        self.weights = lsm.W_in_ / (rate_per_ms * lsm.tau_syn_exc)  # (N, d)
+        # A jump J per spike at lam spikes per step holds the filtered current at
+        # J * lam / (1 - exp(-dt / tau_syn)) on average: J is chosen to make that W_in @ u.
+        self.weights = lsm.W_in_ * (-np.expm1(-lsm.dt / lsm.tau_syn_exc) / (rate_per_ms * lsm.dt))
         self.background = inputs.dtype.type(lsm.background_current)
         self.steps = lsm.steps_per_input
         self.rng = rng

@@ -292,13 +292,14 @@ def test_persistence_works_per_series():
     model = PersistenceForecaster().fit(series)
     forecasts = model.predict(3)
     assert isinstance(forecasts, list)
-    np.testing.assert_array_equal(forecasts[0][:, 0], [4.0] * 3)
-    np.testing.assert_array_equal(forecasts[1][:, 0], [14.0] * 3)
+    assert forecasts[0].shape == (3,)  # a list of 1-D series gives 1-D forecasts
+    np.testing.assert_array_equal(forecasts[0], [4.0] * 3)
+    np.testing.assert_array_equal(forecasts[1], [14.0] * 3)
     block = np.arange(24.0).reshape(2, 6, 2)
     out = PersistenceForecaster().fit(block).predict(2)
     assert out.shape == (2, 2, 2)
     np.testing.assert_array_equal(out[1], [[22.0, 23.0]] * 2)
-    assert [o.shape for o in model.predict_next(series)] == [(5, 1), (8, 1)]
+    assert [o.shape for o in model.predict_next(series)] == [(5,), (8,)]
 
 
 def test_seasonal_naive_is_exact_on_a_periodic_series():

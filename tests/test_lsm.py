@@ -112,33 +112,29 @@ def test_filtered_trace_of_a_known_spike_train_matches_the_closed_form():
 
 
 def test_synaptic_current_is_an_exponential_kernel_with_the_configured_delay():
-    # Neuron 0 spikes once; neuron 1 (not driven) sees a current jump after 1 + delay steps.
+    # Neuron 0 spikes once (a long refractory period stops it repeating); neuron 1,
+    # undriven and subthreshold, integrates the exponential current that spike sends.
     lsm = LSM(n_units=2, spectral_radius=1.0, inhibitory_fraction=0.0, n_connections=2,
-              steps_per_input=1, dt=1.0, synaptic_delay=3.0, background_current=0.0,
-              include_membrane=True, random_state=0)
+              steps_per_input=1, dt=1.0, synaptic_delay=3.0, refractory_period=50.0,
+              background_current=0.0, include_membrane=True, random_state=0)
     lsm.fit(np.zeros(2))
-    W = lsm.W_.toarray()
     state = rest_state(lsm)
-    state[2] = 1000.0  # excitatory current into neuron 0: it spikes in the first step
-    u = np.zeros(12)
-    states = lsm.transform(u, initial_state=state)
+    state[2] = 1000.0  # excitatory synaptic current of neuron 0
+    states = lsm.transform(np.zeros(15), initial_state=state)
     spikes = spike_steps(states[:, :2], lsm)
-    assert spikes[0, 0] == 1
-    # Membrane of neuron 1 integrates I(t) = J exp(-(t - t0) / tau_syn) from step 1 + 3 on.
-    jump = W[1, 0] * (lsm.v_threshold - lsm.v_reset) * lsm.tau_membrane / lsm.tau_syn_exc
-    a, s = np.exp(-1 / lsm.tau_membrane), np.exp(-1 / lsm.tau_syn_exc)
+    np.testing.assert_array_equal(spikes[:, 0], np.eye(15)[0])
+    assert spikes[:, 1].sum() == 0
+    jump = lsm.W_[1, 0] * (lsm.v_threshold - lsm.v_reset) * lsm.tau_membrane / lsm.tau_syn_exc
+    assert jump > 0
+    # Emitted in step 0, the spike reaches neuron 1 in step 0 + 1 + 3 and then decays.
+    keep, leak = np.exp(-1 / lsm.tau_syn_exc), np.exp(-1 / lsm.tau_membrane)
     v, expected = 0.0, []
-    for k in range(12):
-        current = jump * s ** (k - 4) if k >= 4 else 0.0
-        if spikes[k, 0] and k > 0:
-            current += 0.0
-        v = current + (v - current) * a
+    for k in range(15):
+        current = jump * keep ** (k - 4) if k >= 4 else 0.0
+        v = current + (v - current) * leak
         expected.append(v)
-    # Only the one spike of neuron 0 at step 0 reaches neuron 1 within 12 steps ...
-    if spikes[1:8, 0].sum() == 0:
-        np.testing.assert_allclose(states[:8, 3], expected[:8], rtol=1e-10, atol=1e-12)
-    assert np.all(states[:4, 3] == 0.0)  # nothing arrives before the delay has passed
-    assert states[4, 3] > 0 if W[1, 0] > 0 else True
+    np.testing.assert_allclose(states[:, 3], expected, rtol=1e-12, atol=1e-14)
+    assert np.all(states[:4, 3] == 0.0)
 
 
 # -- state continuation -----------------------------------------------------------------
