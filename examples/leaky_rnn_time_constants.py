@@ -24,9 +24,9 @@ Run::
 import os
 
 import numpy as np
-from reservoir.datasets import narma
 
 from reservoir.baselines import LeakyRNNRegressor
+from reservoir.datasets import narma
 from reservoir.metrics import nrmse
 
 SMALL = os.environ.get("RESERVOIR_EXAMPLE_SMALL") == "1"

@@ -19,10 +19,10 @@ import os
 import time
 
 import torch  # noqa: F401  (imported up front: the LSTM's training time should not include it)
-from reservoir.datasets import mackey_glass
 
 from reservoir import ESN, ReservoirForecaster
 from reservoir.baselines import LSTMForecaster
+from reservoir.datasets import mackey_glass
 from reservoir.metrics import nrmse
 
 SMALL = os.environ.get("RESERVOIR_EXAMPLE_SMALL") == "1"

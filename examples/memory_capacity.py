@@ -10,8 +10,6 @@ Run: ``python examples/memory_capacity.py``; ``RESERVOIR_EXAMPLE_SMALL=1`` for a
 
 import os
 
-import numpy as np
-
 from reservoir import ESN
 from reservoir.metrics import memory_capacity
 

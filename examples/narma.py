@@ -38,7 +38,7 @@ def test_error(seed):
 
 def main():
     errors = [test_error(seed) for seed in SEEDS]
-    for seed, err in zip(SEEDS, errors):
+    for seed, err in zip(SEEDS, errors, strict=True):
         print(f"seed {seed}: NARMA-10 test NRMSE = {err:.4f}")
     print(f"ESN N={N_UNITS}: median test NRMSE over {len(errors)} seeds = {np.median(errors):.4f}")
     return float(np.median(errors))

@@ -107,7 +107,8 @@ def warn_if_diverged(path, reference_scale, *, factor=1e3, name="forecast"):
     finite = np.isfinite(path)
     limit = factor * max(float(reference_scale), np.finfo(float).tiny)
     if not finite.all():
-        step = int(np.argmin(finite.all(axis=tuple(range(1, path.ndim))))) if path.ndim > 1 else int(np.argmin(finite))
+        finite_steps = finite.all(axis=tuple(range(1, path.ndim))) if path.ndim > 1 else finite
+        step = int(np.argmin(finite_steps))
         warnings.warn(
             f"The closed-loop {name} diverged: non-finite values from step {step}. "
             "Lower the spectral radius, add state_noise or increase the ridge alpha.",

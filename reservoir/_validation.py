@@ -87,7 +87,9 @@ def _as_numeric_array(x, name: str, dtype) -> np.ndarray:
     except (TypeError, ValueError) as exc:  # ragged nested lists and the like
         raise ValueError(f"{name} could not be read as a numeric array: {exc}") from exc
     if arr.dtype.kind == "c":
-        raise ValueError(f"Complex data not supported: {name} must be real-valued; got {arr.dtype}.")
+        raise ValueError(
+            f"Complex data not supported: {name} must be real-valued; got {arr.dtype}."
+        )
     if arr.dtype.kind not in "biuf":
         try:
             arr = arr.astype(dtype)
@@ -196,7 +198,7 @@ def check_paired_series(X: SeriesSet, y: SeriesSet, *, x_name="X", y_name="y") -
         raise ValueError(
             f"{x_name} holds {len(X)} series but {y_name} holds {len(y)}; they must match."
         )
-    for i, (tx, ty) in enumerate(zip(X.lengths, y.lengths)):
+    for i, (tx, ty) in enumerate(zip(X.lengths, y.lengths, strict=True)):
         if tx != ty:
             where = "" if len(X) == 1 else f" (series {i})"
             raise ValueError(

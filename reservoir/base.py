@@ -134,7 +134,7 @@ class BaseReservoir(TransformerMixin, BaseEstimator):
         return series.restore(outputs), final_state
 
     def transform(self, X, initial_state=None):
-        """Return the state sequence(s) for ``X``; the last internal state is kept in ``final_state_``.
+        """Return the state sequence(s) for ``X``; the last state is kept in ``final_state_``.
 
         Parameters
         ----------

@@ -219,7 +219,8 @@ class ESN(BaseReservoir):
     def _loop_matrix(self):
         """W in the format that is fastest for the time loop (dense when small)."""
         W = self.W_
-        if sp.issparse(W) and (self.n_units <= DENSE_LOOP_MAX_UNITS or W.nnz > 0.25 * W.shape[0] ** 2):
+        small = self.n_units <= DENSE_LOOP_MAX_UNITS
+        if sp.issparse(W) and (small or W.nnz > 0.25 * W.shape[0] ** 2):
             return W.toarray()
         return W
 

@@ -15,11 +15,11 @@ memory does not grow with the length of the training series.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.metrics import r2_score
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from ._forecast import check_n_steps, format_forecast, warn_if_diverged
+from ._scoring import SequenceRegressorMixin
 from ._validation import (
     SeriesSet,
     check_paired_series,
@@ -139,7 +139,7 @@ class _ReservoirModel(BaseEstimator):
         return tags
 
 
-class ReservoirRegressor(RegressorMixin, _ReservoirModel):
+class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
     """Per-time-step regression on the states of a fixed reservoir.
 
     The reservoir turns the input series ``X`` into a state series; a readout
@@ -229,31 +229,11 @@ class ReservoirRegressor(RegressorMixin, _ReservoirModel):
         Xs = check_series(X, name="X")
         record_n_features(self, Xs, reset=False)
         states, _ = self.reservoir_.run(Xs.series)
-        preds = [self._readout_predict(self._features(s, u)) for s, u in zip(states, Xs.series)]
+        preds = [self._readout_predict(self._features(s, u))
+                 for s, u in zip(states, Xs.series, strict=True)]
         if self._y_1d:
             preds = [p[:, 0] for p in preds]
         return Xs.restore(preds)
-
-    def score(self, X, y, sample_weight=None):
-        """R² of the predictions on the steps after the washout of each series.
-
-        Parameters
-        ----------
-        X, y : as in :meth:`fit`
-        sample_weight : ignored per-step weights are not supported; must be None
-
-        Returns
-        -------
-        float
-        """
-        Xs = check_series(X, name="X")
-        ys = check_series(y, name="y")
-        check_paired_series(Xs, ys)
-        washout = check_washout(self.washout, Xs.lengths)
-        pred = self.predict(Xs.series)
-        y_true = np.concatenate([t[washout:] for t in ys.series])
-        y_pred = np.concatenate([p.reshape(len(p), -1)[washout:] for p in pred])
-        return r2_score(y_true, y_pred, sample_weight=sample_weight)
 
 
 class ReservoirForecaster(_ReservoirModel):
@@ -316,7 +296,7 @@ class ReservoirForecaster(_ReservoirModel):
         """Reservoir inputs per series: y, followed by the exogenous X when given."""
         if Xs is None:
             return list(ys.series)
-        return [np.concatenate([y, x], axis=1) for y, x in zip(ys.series, Xs.series)]
+        return [np.concatenate([y, x], axis=1) for y, x in zip(ys.series, Xs.series, strict=True)]
 
     def _check_exog(self, X, ys: SeriesSet, name="X"):
         if X is None:
@@ -494,7 +474,8 @@ class ReservoirForecaster(_ReservoirModel):
         inputs = self._inputs(ys, Xs)
         record_n_features(self, SeriesSet(inputs, ys.layout), reset=False)
         states, _ = self.reservoir_.run(inputs)
-        preds = [self._readout_predict(self._features(s, u)) for s, u in zip(states, inputs)]
+        preds = [self._readout_predict(self._features(s, u))
+                 for s, u in zip(states, inputs, strict=True)]
         if ys.was_1d:
             preds = [p[:, 0] for p in preds]
         return ys.restore(preds)

@@ -17,12 +17,12 @@ an ImportError that says how to install it.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.metrics import r2_score
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from .._forecast import check_n_steps, format_forecast, warn_if_diverged
+from .._scoring import SequenceRegressorMixin
 from .._validation import (
     SeriesSet,
     check_in_range,
@@ -297,7 +297,7 @@ class _RecurrentEstimator(BaseEstimator):
         return outputs
 
 
-class _RecurrentRegressor(RegressorMixin, _RecurrentEstimator):
+class _RecurrentRegressor(SequenceRegressorMixin, _RecurrentEstimator):
     """fit(X, y) / predict(X) with per-step targets."""
 
     def fit(self, X, y):
@@ -348,28 +348,6 @@ class _RecurrentRegressor(RegressorMixin, _RecurrentEstimator):
         if self._targets_1d_:
             outputs = [out[:, 0] for out in outputs]
         return inputs.restore(outputs)
-
-    def score(self, X, y, sample_weight=None):
-        """R² of the predictions on the steps after the washout of each series.
-
-        Parameters
-        ----------
-        X, y : as in :meth:`fit`
-        sample_weight : array-like of shape (n_scored_steps,), optional
-            Weights of the scored steps (all series concatenated, washout removed).
-
-        Returns
-        -------
-        float
-        """
-        inputs = check_series(X, name="X")
-        targets = check_series(y, name="y")
-        check_paired_series(inputs, targets)
-        washout = check_washout(self.washout, inputs.lengths)
-        predictions = self.predict(inputs.series)
-        y_true = np.concatenate([t[washout:] for t in targets.series])
-        y_pred = np.concatenate([p.reshape(len(p), -1)[washout:] for p in predictions])
-        return r2_score(y_true, y_pred, sample_weight=sample_weight)
 
 
 class _RecurrentForecaster(_RecurrentEstimator):
