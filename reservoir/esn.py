@@ -19,10 +19,11 @@ from ._validation import check_in_range
 from .base import BaseReservoir
 from .weights import TOPOLOGIES, input_matrix, reservoir_matrix, scale_to_spectral_radius
 
-try:  # SciPy's CSR kernel computing ``out += W @ x`` without allocating; see ESN._loop.
+try:  # SciPy's CSR kernels computing ``out += W @ x`` without allocating; see ESN._loop.
+    from scipy.sparse._sparsetools import csr_matvec as _csr_matvec
     from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
 except ImportError:  # pragma: no cover - private API moved
-    _csr_matvecs = None
+    _csr_matvec = _csr_matvecs = None
 
 __all__ = ["ESN"]
 
@@ -241,45 +242,75 @@ class ESN(BaseReservoir):
         """
         dtype = self._dtype
         inputs = np.asarray(inputs, dtype=dtype)
-        n_batch, n_steps, _ = inputs.shape
-        # All inputs projected in one product; the loop then overwrites each step
-        # of this (B, T, N) array with the state, so it becomes the output.
-        states = (inputs.reshape(-1, inputs.shape[2]) @ self.W_in_.T).reshape(
-            n_batch, n_steps, self.n_units)
-        states += self.bias_
+        n_batch, n_steps, n_features = inputs.shape
+        start = np.asarray(state, dtype=dtype)
+        if n_steps == 0:
+            return np.empty((n_batch, 0, self.n_units), dtype=dtype), start.copy()
+        noise = None
         if self.state_noise > 0:
             rng = self.noise_rng() if rng is None else rng
-            states += (self.state_noise * rng.standard_normal(states.shape)).astype(dtype)
-        start = np.asarray(state, dtype=dtype)
-        if n_steps:
-            self._loop(self._loop_matrix(), states, np.ascontiguousarray(start.T))
-            return states, states[:, -1, :].copy()
-        return states, start.copy()
+            noise = (self.state_noise * rng.standard_normal((n_batch, n_steps, self.n_units)))
+            noise = noise.astype(dtype, copy=False)
+        if n_batch == 1:
+            states = self._run_single(inputs[0], start[0], noise)
+            return states[None], states[-1:].copy()
+        states = self._run_batch(inputs, start, noise)
+        return states, states[:, -1, :].copy()
 
-    def _loop(self, W, states, x):
-        """The time loop: states[:, t] (pre-activations in) becomes the state at t.
+    def _run_single(self, inputs, x, noise):
+        """One series: project all inputs in one product, then update in place row by row."""
+        states = inputs @ self.W_in_.T
+        states += self.bias_
+        if noise is not None:
+            states += noise[0]
+        self._loop(states.shape[0], lambda t: states[t], None, np.array(x), batch=1)
+        return states
 
-        This is the only sequential part, so it allocates nothing per step. The
-        state advances as an (N, B) block so that one product ``W @ x`` updates
-        all B series; for sparse W, SciPy's CSR kernel accumulates it straight
-        into the pre-activations. One series is updated in place; a batch goes
-        through two alternating (N, B) buffers, copied in and out per step
-        (small, cache-resident copies instead of one large transpose at the end).
+    def _run_batch(self, inputs, start, noise):
+        """B series as (N, B) blocks: one product W @ x advances all of them per step.
+
+        The input projection (bias folded in as a constant input) is computed per
+        step straight into the (N, B) block, and each new block is copied into
+        the (B, T, N) output: small cache-resident copies instead of a large
+        transpose of the whole output.
+        """
+        n_batch, n_steps, n_features = inputs.shape
+        dtype = self._dtype
+        W_in_bias = np.hstack([self.W_in_, self.bias_[:, None]])
+        inputs_t = np.ones((n_steps, n_features + 1, n_batch), dtype=dtype)
+        inputs_t[:, :n_features, :] = inputs.transpose(1, 2, 0)
+        out = np.empty((n_batch, n_steps, self.n_units), dtype=dtype)
+        buffers = (np.empty((self.n_units, n_batch), dtype=dtype),
+                   np.empty((self.n_units, n_batch), dtype=dtype))
+
+        def load(t):
+            current = buffers[t % 2]
+            np.matmul(W_in_bias, inputs_t[t], out=current)
+            if noise is not None:
+                current += noise[:, t, :].T
+            return current
+
+        def store(t, current):
+            np.copyto(out[:, t, :], current.T)
+
+        self._loop(n_steps, load, store, np.ascontiguousarray(start.T), batch=n_batch)
+        return out
+
+    def _loop(self, n_steps, load, store, x, batch):
+        """The time loop, the only sequential part; it allocates nothing per step.
+
+        ``load(t)`` returns the buffer holding the input drive of step t, which
+        is turned in place into the state at t (for sparse W, SciPy's CSR
+        kernel accumulates ``W @ x`` straight into it); ``store(t, state)``
+        (if given) copies the state out.
         """
         leak = float(self.leak_rate)
         keep = 1.0 - leak
         nonlinear = self.activation == "tanh"
-        n_batch, n_steps, n_units = states.shape
-        add_product = _product_accumulator(W, n_batch)
+        add_product = _product_accumulator(self._loop_matrix(), batch)
         scratch = np.empty_like(x)
-        buffers = (np.empty_like(x), np.empty_like(x))
-        single = n_batch == 1
         for t in range(n_steps):
-            if single:
-                current = states[0, t, :, None]
-            else:
-                current = buffers[t % 2]
-                np.copyto(current, states[:, t, :].T)
+            current = load(t)
             add_product(x, current, scratch)
             if nonlinear:
                 np.tanh(current, out=current)
@@ -287,29 +318,36 @@ class ESN(BaseReservoir):
                 current *= leak
                 np.multiply(x, keep, out=scratch)
                 current += scratch
-            if not single:
-                np.copyto(states[:, t, :], current.T)
+            if store is not None:
+                store(t, current)
             x = current
 
 
 def _product_accumulator(W, n_batch):
-    """A function ``add(x, out, scratch)`` doing ``out += W @ x`` for (N, B) blocks."""
+    """A function ``add(x, out, scratch)`` doing ``out += W @ x``.
+
+    ``x`` and ``out`` are (N,) vectors for one series, (N, B) blocks for B.
+    """
     if not sp.issparse(W):
         def add_dense(x, out, scratch):
             np.matmul(W, x, out=scratch)
             out += scratch
         return add_dense
-    if _csr_matvecs is None:  # pragma: no cover - SciPy without the private kernel
+    if _csr_matvecs is None:  # pragma: no cover - SciPy without the private kernels
         def add_sparse_public(x, out, scratch):
             out += W @ x
         return add_sparse_public
     n_rows, n_cols = W.shape
     indptr, indices, data = W.indptr, W.indices, W.data
+    if n_batch == 1:
+        def add_sparse_vector(x, out, scratch):
+            _csr_matvec(n_rows, n_cols, indptr, indices, data, x, out)
+        return add_sparse_vector
 
-    def add_sparse(x, out, scratch):
+    def add_sparse_block(x, out, scratch):
         _csr_matvecs(n_rows, n_cols, n_batch, indptr, indices, data, x.reshape(-1),
                      out.reshape(-1))
-    return add_sparse
+    return add_sparse_block
 
 
 # ============================================================================================
