@@ -1,0 +1,48 @@
+import time
+
+import numpy as np
+import pytest
+
+from reservoir.benchmark import speed
+
+
+def test_measure_returns_the_median_and_respects_the_budget():
+    calls = []
+
+    def fn():
+        calls.append(1)
+        time.sleep(0.01 * (len(calls) % 3))
+
+    median = speed.measure(fn, repeats=5, budget_s=100)
+    assert len(calls) == 6  # one warm-up + five timed
+    assert 0.005 < median < 0.05
+    calls.clear()
+    speed.measure(lambda: time.sleep(0.02), repeats=50, budget_s=0.05)
+
+
+def test_matvec_floor_applies_w_repeatedly():
+    W = np.diag([0.5, 2.0])
+    # out accumulates W @ x each step with x fixed: n * W @ x
+    out = speed._matvec_floor(W, 4)
+    np.testing.assert_allclose(out, 4 * W @ np.full(2, 0.5))
+
+
+def test_rows_and_table(monkeypatch):
+    rows = speed._single_series_rows((20,), n_steps=50, repeats=1)
+    rows.append(speed._batched_row(n_series=4, n_steps=30, n_units=20, repeats=1))
+    row = rows[0]
+    assert row["unit_updates_per_s"] == pytest.approx(50 * 20 / row["seconds"])
+    assert row["speedup_vs_numpy_loop"] == pytest.approx(row["numpy_loop_seconds"] / row["seconds"])
+    batched = rows[1]
+    assert batched["speedup_vs_looped_single_series"] > 0
+    table = speed.format_table(rows)
+    assert table.count("\n") == 3 and "numpy loop" in table and "looped single series" in table
+
+
+def test_main_prints_a_table(monkeypatch, capsys, tmp_path):
+    fake = [{"case": "x", "seconds": 1.0, "unit_updates_per_s": 2.0,
+             "looped_single_series_seconds": 3.0, "speedup_vs_looped_single_series": 3.0}]
+    monkeypatch.setattr(speed, "run_speed_benchmark", lambda quick, repeats: fake)
+    assert speed.main(["--quick", "--json", str(tmp_path / "s.json")]) == 0
+    assert "| x | 1.0000 |" in capsys.readouterr().out
+    assert (tmp_path / "s.json").read_text().startswith("[")
