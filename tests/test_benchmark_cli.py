@@ -123,6 +123,8 @@ def test_torch_model_runs_when_torch_is_installed(quick_run):
     _, _, document = quick_run
     lstm = _row(document, "lstm")
     assert lstm["status"] == "ok" and lstm["n_parameters"] > 0
+    assert lstm["n_epochs"] == [1]  # --epochs 1
+    assert _row(document, "esn")["n_epochs"] is None
 
 
 def test_missing_torch_gives_skipped_rows(tmp_path, monkeypatch, capsys):

@@ -5,7 +5,6 @@ import warnings
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from sklearn.base import clone
 
 from reservoir import LSM
@@ -65,7 +64,8 @@ def test_constant_current_fires_at_the_analytic_lif_rate(current, t_ref):
 def test_subthreshold_current_never_fires_and_settles_at_the_current():
     lsm = single_neuron(background_current=14.0, v_threshold=15.0, include_membrane=True)
     u = np.zeros(400)
-    states = lsm.fit(u).transform(u, initial_state=rest_state(lsm))
+    with pytest.warns(LiquidActivityWarning, match="silent"):
+        states = lsm.fit(u).transform(u, initial_state=rest_state(lsm))
     assert lsm.mean_rate_ == 0.0
     assert np.all(states[:, 0] == 0.0)
     # Exponential Euler is exact for a constant current: v(t) = I (1 - exp(-t / tau)).
@@ -111,6 +111,7 @@ def test_filtered_trace_of_a_known_spike_train_matches_the_closed_form():
     np.testing.assert_allclose(traces, expected, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.filterwarnings("ignore::reservoir.lsm.LiquidActivityWarning")
 def test_synaptic_current_is_an_exponential_kernel_with_the_configured_delay():
     # Neuron 0 spikes once (a long refractory period stops it repeating); neuron 1,
     # undriven and subthreshold, integrates the exponential current that spike sends.
@@ -137,12 +138,106 @@ def test_synaptic_current_is_an_exponential_kernel_with_the_configured_delay():
     assert np.all(states[:4, 3] == 0.0)
 
 
+def test_several_trace_time_constants_each_match_the_closed_form():
+    # As above, with two kernels: one block of traces per time constant.
+    taus = (7.0, 2.0)
+    lsm = single_neuron(background_current=0.0, refractory_period=0.0, input_scaling=1e5,
+                        steps_per_input=3, dt=0.5, tau_trace=taus, include_membrane=True)
+    lsm.fit(np.zeros(2))
+    assert lsm.n_features_out_ == 3
+    pulsed = [2, 3, 9, 20]
+    u = np.zeros(40)
+    u[pulsed] = np.sign(lsm.W_in_[0, 0])
+    states = lsm.transform(u, initial_state=rest_state(lsm))
+    spike_times = np.array([3 * t + k for t in pulsed for k in range(3)]) * lsm.dt
+    lag = (3 * np.arange(40) + 2)[:, None] * lsm.dt - spike_times[None, :]
+    for column, tau in enumerate(taus):
+        expected = np.where(lag >= 0, np.exp(-np.clip(lag, 0, None) / tau), 0.0).sum(1)
+        np.testing.assert_allclose(states[:, column], expected, rtol=1e-12, atol=1e-15)
+    assert lsm.final_state_.shape == ((4 + len(taus)) * 1,)
+
+
+def test_a_single_trace_time_constant_in_a_sequence_changes_nothing():
+    u = np.random.default_rng(0).uniform(-1, 1, 80)
+    scalar = LSM(n_units=40, tau_trace=12.0, random_state=0).fit(u)
+    sequence = LSM(n_units=40, tau_trace=[12.0], random_state=0).fit(u)
+    np.testing.assert_array_equal(sequence.transform(u), scalar.transform(u))
+    np.testing.assert_array_equal(sequence.final_state_, scalar.final_state_)
+
+
+def test_delay_range_draws_whole_step_delays_on_the_connections():
+    lsm = LSM(n_units=100, synaptic_delay=(1.0, 6.0), dt=0.5, random_state=0).fit(np.zeros(2))
+    W, D = lsm.W_.tocoo(), lsm.delays_.tocoo()
+    np.testing.assert_array_equal(D.row, W.row)
+    np.testing.assert_array_equal(D.col, W.col)
+    steps = D.data / lsm.dt
+    np.testing.assert_array_equal(steps, np.round(steps))
+    # Uniform over the whole steps 2..12 of 0.5 ms: every value occurs, about equally often.
+    counts = np.bincount(steps.astype(int), minlength=13)
+    assert counts[:2].sum() == 0 and np.all(counts[2:] > 0)
+    assert counts[2:].std() < 0.2 * counts[2:].mean()
+    # Drawing the delays last leaves the rest of the liquid as without them.
+    plain = LSM(n_units=100, synaptic_delay=1.0, dt=0.5, random_state=0).fit(np.zeros(2))
+    np.testing.assert_array_equal(plain.W_.toarray(), lsm.W_.toarray())
+    np.testing.assert_array_equal(plain.W_in_, lsm.W_in_)
+    np.testing.assert_array_equal(plain.delays_.data, 1.0)
+    again = LSM(n_units=100, synaptic_delay=(1.0, 6.0), dt=0.5, random_state=0).fit(np.zeros(2))
+    np.testing.assert_array_equal(again.delays_.toarray(), lsm.delays_.toarray())
+    assert lsm._state_size() == (5 + 2 * 12) * 100
+
+
+@pytest.mark.filterwarnings("ignore::reservoir.lsm.LiquidActivityWarning")
+def test_each_spike_reaches_each_target_after_that_connections_drawn_delay():
+    # Neuron 0 spikes once in step 0; the other neurons, undriven and subthreshold,
+    # start to depolarise in step 1 + (delay of their connection from neuron 0).
+    n = 8
+    lsm = LSM(n_units=n, spectral_radius=1.0, inhibitory_fraction=0.0, connectivity=1.0,
+              steps_per_input=1, dt=1.0, synaptic_delay=(0.0, 12.0), refractory_period=100.0,
+              background_current=0.0, include_membrane=True, random_state=0)
+    lsm.fit(np.zeros(2))
+    state = rest_state(lsm)
+    state[n] = 1000.0  # excitatory synaptic current of neuron 0
+    states = lsm.transform(np.zeros(20), initial_state=state)
+    spikes = spike_steps(states[:, :n], lsm)
+    np.testing.assert_array_equal(spikes.sum(0), np.eye(n)[0])
+    assert spikes[0, 0] == 1
+    delays = lsm.delays_.toarray()[1:, 0]
+    assert len(np.unique(delays)) >= 4  # the targets really hear it at different times
+    potentials = states[:, n + 1:]
+    first_effect = np.argmax(potentials > 0, axis=0)
+    np.testing.assert_array_equal(first_effect, 1 + delays / lsm.dt)
+    assert np.all(potentials[-1] > 0)
+
+
+@pytest.mark.filterwarnings("ignore::reservoir.lsm.LiquidActivityWarning")
+def test_heterogeneous_delays_let_the_liquid_recall_inputs_several_steps_back():
+    estimators = pytest.importorskip("reservoir.estimators")
+    readouts = pytest.importorskip("reservoir.readouts")
+    u = np.random.default_rng(0).uniform(-1, 1, 700)
+    lag = 8
+    target = np.r_[np.zeros(lag), u[:-lag]]
+
+    def recall(delay):
+        lsm = LSM(n_units=150, steps_per_input=20, synaptic_delay=delay, tau_membrane=5.0,
+                  tau_syn_exc=2.0, tau_syn_inh=2.0, tau_trace=5.0, spectral_radius=8.0,
+                  inhibition_balance=2.0, input_scaling=20.0, random_state=0)
+        reg = estimators.ReservoirRegressor(reservoir=lsm, washout=50,
+                                            readout=readouts.RidgeReadout(alpha=1.0))
+        return reg.fit(u[:500], target[:500]).score(u[500:], target[500:])
+
+    # One input step of latency forgets within a few steps; latencies of 1 to 11
+    # input steps (20 ms each) keep the input of 8 steps ago.
+    assert recall(19.0) < 0.1
+    assert recall((19.0, 219.0)) > 0.5
+
+
 # -- state continuation -----------------------------------------------------------------
 @pytest.mark.parametrize("encoding", ["current", "poisson"])
-@pytest.mark.parametrize("delay", [0.0, 2.0])
-def test_runs_continue_exactly_from_the_final_state(encoding, delay):
-    lsm = LSM(n_units=80, spectral_radius=1.5, synaptic_delay=delay, input_encoding=encoding,
-              background_current=14.5, include_membrane=True, random_state=3)
+@pytest.mark.parametrize("delay, tau_trace", [(0.0, 30.0), (2.0, 30.0), ((0.0, 25.0), (5.0, 40.0))])
+def test_runs_continue_exactly_from_the_final_state(encoding, delay, tau_trace):
+    lsm = LSM(n_units=80, spectral_radius=1.5, synaptic_delay=delay, tau_trace=tau_trace,
+              input_encoding=encoding, background_current=14.5, include_membrane=True,
+              random_state=3)
     U = np.random.default_rng(1).uniform(-1, 1, (2, 60, 2))
     lsm.fit(U)
     rng = np.random.default_rng(5)
@@ -196,8 +291,8 @@ def test_random_topology_has_the_requested_in_degree():
 
 
 def test_column_connection_probability_follows_maass_2002():
-    positions = column_positions(4000, (40, 10, 10))
-    inhibitory = np.random.default_rng(0).random(4000) < 0.5
+    positions = column_positions(2000, (20, 10, 10))
+    inhibitory = np.random.default_rng(0).random(2000) < 0.5
     mask = column_connectivity(positions, inhibitory, connection_lambda=2.0, random_state=0)
     assert mask.diagonal().sum() == 0
     sq_dist = ((positions[:, None, :] - positions[None, :, :]) ** 2).sum(-1)
@@ -244,6 +339,26 @@ def test_poisson_encoding_is_reproducible_and_noisy():
     other_noise = lsm.simulate(u[None, :, None], lsm.default_state(1),
                                rng=np.random.default_rng(99))[0][0]
     assert not np.array_equal(a, other_noise)
+
+
+@pytest.mark.parametrize("radius, sustained", [(0.5, False), (1.0, False), (8.0, True)])
+def test_activity_outlasts_the_input_only_above_the_critical_radius(radius, sustained):
+    u = np.random.default_rng(0).uniform(-1, 1, 60)
+    lsm = LSM(n_units=150, spectral_radius=radius, random_state=0).fit(u)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LiquidActivityWarning)
+        lsm.transform(u)
+        assert lsm.mean_rate_ > 5
+        lsm.transform(np.zeros(60), initial_state=lsm.final_state_)
+        lsm.transform(np.zeros(20), initial_state=lsm.final_state_)
+    assert (lsm.mean_rate_ > 20) if sustained else (lsm.mean_rate_ == 0)
+
+
+def test_default_state_needs_a_fitted_liquid():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        LSM().default_state(1)
 
 
 def test_same_seed_same_states_and_different_seed_different_states():
@@ -319,16 +434,18 @@ def test_float32_states():
     ("input_connectivity", 1.5), ("input_encoding", "rate"), ("input_rate", 0.0),
     ("background_current", np.inf), ("tau_membrane", 0.0), ("v_reset", 15.0),
     ("refractory_period", -1.0), ("tau_syn_exc", -3.0), ("tau_syn_inh", 0.0),
-    ("synaptic_delay", -1.0), ("tau_trace", 0.0), ("dt", 0.0), ("steps_per_input", 0),
+    ("synaptic_delay", -1.0), ("synaptic_delay", (3.0, 1.0)), ("synaptic_delay", (-1.0, 2.0)),
+    ("synaptic_delay", (1.0, 2.0, 3.0)), ("synaptic_delay", "5"), ("tau_trace", 0.0),
+    ("tau_trace", ()), ("tau_trace", (5.0, 0.0)), ("tau_trace", [[5.0]]), ("dt", 0.0),
+    ("steps_per_input", 0),
     ("include_membrane", "yes"), ("dtype", "int32"), ("grid_shape", (2, 2)),
 ])
 def test_bad_parameters_raise_naming_the_parameter(param, value):
-    params = {param: value}
+    params = {"n_units": 10, param: value}
     if param == "grid_shape":
         params["topology"] = "column"
-    with pytest.raises(ValueError, match=param if param != "v_reset" else "v_reset"):
-        LSM(n_units=10 if param != "n_units" else value, **{k: v for k, v in params.items()
-                                                            if k != "n_units"}).fit(np.zeros(5))
+    with pytest.raises(ValueError, match=param):
+        LSM(**params).fit(np.zeros(5))
 
 
 def test_bad_input_and_state_raise():
@@ -352,9 +469,36 @@ def test_clone_and_params():
 
 def test_works_inside_reservoir_regressor():
     estimators = pytest.importorskip("reservoir.estimators")
-    rng = np.random.default_rng(0)
-    u = rng.uniform(-1, 1, 700)
-    target = np.r_[0.0, 0.0, u[:-2]]  # recall the input two steps back
-    reg = estimators.ReservoirRegressor(reservoir=LSM(n_units=150, random_state=0), washout=50)
+    readouts = pytest.importorskip("reservoir.readouts")
+    u = np.random.default_rng(0).uniform(-1, 1, 700)
+    target = np.r_[0.0, u[:-1]]  # recall the previous input
+    # The liquid as a discrete-time map: spikes reach their targets one input step later.
+    lsm = LSM(n_units=150, steps_per_input=20, synaptic_delay=19.0, tau_membrane=5.0,
+              tau_syn_exc=2.0, tau_syn_inh=2.0, tau_trace=5.0, spectral_radius=12.0,
+              inhibition_balance=2.0, input_scaling=10.0, random_state=0)
+    reg = estimators.ReservoirRegressor(reservoir=lsm, washout=50,
+                                        readout=readouts.RidgeReadout(alpha=1e-2))
     reg.fit(u[:500], target[:500])
-    assert reg.score(u[500:], target[500:]) > 0.3
+    assert reg.score(u[500:], target[500:]) > 0.6
+
+
+def test_works_inside_reservoir_forecaster_closed_loop():
+    estimators = pytest.importorskip("reservoir.estimators")
+    y = np.sin(np.arange(400) * 2 * np.pi / 25)
+    lsm = LSM(n_units=100, random_state=0)
+    model = estimators.ReservoirForecaster(reservoir=lsm, washout=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LiquidActivityWarning)
+        path = model.fit(y[:350]).predict(n_steps=25)
+    assert path.shape == (25,) and np.all(np.isfinite(path))
+    # One period ahead the sine repeats; the forecast tracks it better than the mean.
+    assert np.sqrt(np.mean((path - y[350:375]) ** 2)) < np.std(y)
+
+
+@pytest.mark.filterwarnings("ignore::reservoir.lsm.LiquidActivityWarning")
+def test_passes_check_estimator():
+    from sklearn.utils.estimator_checks import check_estimator
+
+    estimators = pytest.importorskip("reservoir.estimators")
+    lsm = LSM(n_units=20, steps_per_input=2, random_state=0)
+    check_estimator(lsm, expected_failed_checks=estimators.expected_failed_checks(lsm))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .models import MODEL_NAMES, torch_available
+from .models import MODEL_NAMES, SETTINGS, torch_available
 from .tasks import TASK_NAMES
 
 __all__ = ["main", "build_parser", "DEFAULTS"]
@@ -74,8 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true",
                         help="small data, small reservoirs, few epochs: a few minutes")
     parser.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
-                        help="maximum training epochs of the trained RNNs (default: 150; "
-                             "--quick: 20); early stopping may end training sooner")
+                        help="maximum training epochs of the trained RNNs (default: "
+                             f"{SETTINGS[False].max_epochs}; --quick: {SETTINGS[True].max_epochs});"
+                             " early stopping may end training sooner")
     parser.add_argument("--threads", type=_positive_int, default=1, metavar="N",
                         help="BLAS threads for the whole run (default: 1)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")

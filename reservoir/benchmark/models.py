@@ -9,7 +9,9 @@ Spaces
 ------
 * reservoirs (ESN, LSM): spectral radius, leak rate (ESN) or state-filter time
   constant (LSM, the spiking analogue of the leak), input scaling, ridge alpha.
-  Sizes are fixed (``n_units``), weights are never trained.
+  Sizes are fixed (``n_units``), weights are never trained. The LSM's input
+  scaling (mV of input current per unit of input) spans 5-300 mV: below about
+  20 mV most neurons of the default liquid stay silent.
 * trained RNNs (LSTM, GRU, leaky RNN): learning rate, hidden size, truncated
   BPTT length ``seq_len`` (and the leak rate of the leaky RNN); Adam, early
   stopping on the last 10% of the training data, ``max_epochs`` epochs at most.
@@ -51,7 +53,7 @@ def torch_available() -> bool:
 
 @dataclass(frozen=True)
 class Settings:
-    """Fixed sizes of a run (full or ``--quick``)."""
+    """Fixed sizes of a run (full or ``--quick``): reservoir sizes, RNN training length."""
 
     esn_units: int
     lsm_units: int
@@ -59,7 +61,8 @@ class Settings:
     patience: int
 
 
-_SETTINGS = {False: Settings(esn_units=500, lsm_units=500, max_epochs=150, patience=15),
+#: Settings of the full run (False) and of ``--quick`` (True).
+SETTINGS = {False: Settings(esn_units=500, lsm_units=500, max_epochs=300, patience=15),
              True: Settings(esn_units=100, lsm_units=100, max_epochs=20, patience=5)}
 
 
@@ -152,8 +155,8 @@ def _lsm_builder(n_units):
 
         params = dict(params)
         alpha = params.pop("alpha")
-        return _reservoir_estimator(task, LSM(n_units=n_units, random_state=seed, **params),
-                                    alpha, seed)
+        liquid = LSM(n_units=n_units, random_state=seed, **LSM_FIXED, **params)
+        return _reservoir_estimator(task, liquid, alpha, seed)
 
     return build
 
@@ -164,11 +167,22 @@ ESN_SPACE = {
     "input_scaling": loguniform(0.05, 2.0),
     "alpha": loguniform(1e-10, 1e-2),
 }
+#: The liquid's architecture is fixed to the delay-line liquid of
+#: examples/liquid_state_machine.py (per-connection synaptic delays spanning
+#: about ten input steps, four readout kernels); its gain is tuned.
+LSM_FIXED = {
+    "steps_per_input": 20,
+    "synaptic_delay": (19.0, 219.0),
+    "tau_trace": (5.0, 10.0, 20.0, 40.0),
+    "tau_membrane": 5.0,
+    "tau_syn_exc": 2.0,
+    "tau_syn_inh": 2.0,
+    "inhibition_balance": 2.0,
+}
 LSM_SPACE = {
-    "spectral_radius": uniform(0.3, 1.2),
-    "tau_trace": loguniform(10.0, 100.0),
-    "input_scaling": loguniform(2.0, 40.0),
-    "alpha": loguniform(1e-8, 1.0),
+    "spectral_radius": uniform(4.0, 8.0),
+    "input_scaling": loguniform(5.0, 100.0),
+    "alpha": loguniform(1e-2, 1e3),
 }
 
 
@@ -232,7 +246,7 @@ def make_models(quick=False, max_epochs=None) -> dict:
     -------
     dict of str -> ModelSpec
     """
-    settings = _SETTINGS[bool(quick)]
+    settings = SETTINGS[bool(quick)]
     if max_epochs is not None:
         settings = replace(settings, max_epochs=int(max_epochs),
                            patience=min(settings.patience, int(max_epochs)))
@@ -243,7 +257,7 @@ def make_models(quick=False, max_epochs=None) -> dict:
         ModelSpec("esn", "ESN", _esn_builder(settings.esn_units), ESN_SPACE,
                   fixed={"n_units": settings.esn_units, "bias_scaling": ESN_BIAS_SCALING}),
         ModelSpec("lsm", "LSM", _lsm_builder(settings.lsm_units), LSM_SPACE,
-                  fixed={"n_units": settings.lsm_units}),
+                  fixed={"n_units": settings.lsm_units, **LSM_FIXED}),
         ModelSpec("lstm", "LSTM", _rnn_builder("lstm", settings), RNN_SPACE, needs_torch=True,
                   fixed=rnn_fixed),
         ModelSpec("gru", "GRU", _rnn_builder("gru", settings), RNN_SPACE, needs_torch=True,

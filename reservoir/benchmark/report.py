@@ -89,6 +89,8 @@ def _notes(row) -> str:
     if row["status"] != "ok":
         return row["reason"] or row["status"]
     notes = [f"{key} {_fmt(stats['median'])}" for key, stats in row["extras"].items()]
+    if row["n_epochs"]:
+        notes.append(f"epochs {min(row['n_epochs'])}-{max(row['n_epochs'])}")
     if row["n_diverged"]:
         notes.append(f"{row['n_diverged']} diverged forecast(s)")
     return "; ".join(notes)
@@ -170,7 +172,8 @@ def write_json(result, path) -> Path:
     ``status`` in {"ok", "skipped", "n/a", "error"}, ``reason``, ``metric``,
     ``higher_is_better``, ``median``, ``q1``, ``q3``, ``min``, ``max``,
     ``scores``, ``seeds``, ``extras``, ``train_time_s``, ``predict_time_s``,
-    ``peak_memory_mib``, ``n_parameters``, ``n_diverged``, ``best_params``,
+    ``peak_memory_mib``, ``n_parameters``, ``n_epochs`` (trained RNNs: epochs run
+    per seed, else null), ``n_diverged``, ``best_params``,
     ``validation_score``, ``n_configs``, ``tuning``, ``horizon_error``,
     ``memory_curve``) and ``stability_sweep`` (task -> sweep or null).
     Non-finite numbers are written as null.
@@ -216,6 +219,12 @@ def write_csv(result, path) -> Path:
 # -- figures -----------------------------------------------------------------------------------
 def _ok(result):
     return [r for r in result.results if r.status == "ok" and r.outcomes]
+
+
+def _null_formatter():
+    from matplotlib.ticker import NullFormatter
+
+    return NullFormatter()
 
 
 def _new_figure(n_panels, width=5.0, height=3.6):
@@ -308,6 +317,8 @@ def _tradeoff_figure(result, folder):
             axis.errorbar([x], [summary["median"]], yerr=yerr, fmt="o", capsize=3,
                           label=row.label)
         axis.set_xscale("log")
+        # A narrow range on a log axis otherwise labels every minor tick, overlapping.
+        axis.xaxis.set_minor_formatter(_null_formatter())
         axis.set(xlabel="training time per fit (s)", ylabel=result.tasks[name]["metric"],
                  title=name)
         axis.legend(fontsize="small")

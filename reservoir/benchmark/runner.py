@@ -75,7 +75,27 @@ class RunConfig:
 
 @dataclass
 class ModelResult:
-    """Everything measured for one model on one task."""
+    """Everything measured for one model on one task.
+
+    Attributes
+    ----------
+    task, model, label : str
+    status : {"ok", "n/a", "skipped", "error"}
+    reason : str or None
+        Why the status is not "ok".
+    best_params : dict
+        The configuration chosen on the validation split.
+    validation_score : float or None
+    tuning : list of dict
+        Every evaluated configuration with its validation score.
+    outcomes : list of Outcome
+        One per test seed.
+    seeds : list of int
+    n_parameters : int or None
+        Trained parameters of the first test fit.
+    epochs : list of int
+        Epochs run per test seed (trained RNNs only).
+    """
 
     task: str
     model: str
@@ -88,9 +108,11 @@ class ModelResult:
     outcomes: list = field(default_factory=list)
     seeds: list = field(default_factory=list)
     n_parameters: int | None = None
+    epochs: list = field(default_factory=list)
 
     @property
     def scores(self) -> np.ndarray:
+        """Test scores, one per seed."""
         return np.array([o.score for o in self.outcomes], dtype=float)
 
     def _median_of(self, attribute):
@@ -119,6 +141,7 @@ class ModelResult:
             "predict_time_s": self._median_of("predict_seconds"),
             "peak_memory_mib": self._median_of("peak_mib"),
             "n_parameters": self.n_parameters,
+            "n_epochs": list(self.epochs) if self.epochs else None,
             "n_diverged": int(sum(o.n_diverged for o in self.outcomes)),
             "best_params": self.best_params, "validation_score": self.validation_score,
             "n_configs": len(self.tuning), "tuning": self.tuning,
@@ -136,7 +159,20 @@ def _median_curve(curves):
 
 @dataclass
 class BenchmarkResult:
-    """The outcome of a whole run."""
+    """The outcome of a whole run.
+
+    Attributes
+    ----------
+    config : RunConfig
+    meta : dict
+        Settings, versions, memory method and wall time of the run.
+    tasks : dict of str -> dict
+        Description of every task (``info()``).
+    results : list of ModelResult
+        One per task and model, in run order.
+    sweeps : dict of str -> dict or None
+        ESN stability sweep per task (None where the ESN did not run).
+    """
 
     config: RunConfig
     meta: dict
@@ -185,6 +221,9 @@ def _evaluate(spec, task, config, probe, advance) -> ModelResult:
         if result.n_parameters is None:
             result.n_parameters = (outcome.n_parameters if outcome.n_parameters is not None
                                    else count_parameters(outcome.model))
+        epochs = getattr(outcome.model, "n_epochs_", None)
+        if epochs is not None:
+            result.epochs.append(int(epochs))
         outcome.model = None
         result.outcomes.append(outcome)
         result.seeds.append(seed)
@@ -194,6 +233,22 @@ def _evaluate(spec, task, config, probe, advance) -> ModelResult:
 
 def _units(spec, config) -> int:
     return len(spec.configurations(config.budget, config.tuning_seed)) + len(config.seeds)
+
+
+def _unavailable(spec, task):
+    """(status, reason) when the model cannot run on the task, else None."""
+    if not spec.applies_to(task):
+        return "n/a", f"{spec.label} does not apply to {task.kind} tasks"
+    if spec.needs_torch and not torch_available():
+        return "skipped", TORCH_MISSING
+    return None
+
+
+def _failure(exc):
+    """(status, reason) of a model that raised ``exc``."""
+    if _is_torch_import_error(exc):
+        return "skipped", TORCH_MISSING
+    return "error", _short(exc)
 
 
 def run_model(spec, task, config, probe, bar=None) -> ModelResult:
@@ -210,34 +265,27 @@ def run_model(spec, task, config, probe, bar=None) -> ModelResult:
     Returns
     -------
     ModelResult
+        Status "ok", or "n/a" / "skipped" / "error" with the reason.
     """
-    units = _units(spec, config) if spec.applies_to(task) else 0
-    done = []
+    unavailable = _unavailable(spec, task)
+    if unavailable is not None:
+        status, reason = unavailable
+        return ModelResult(task.name, spec.name, spec.label, status=status, reason=reason)
+    units, done = _units(spec, config), []
 
     def advance():
         done.append(1)
         if bar is not None:
             bar.update(1)
 
-    if not spec.applies_to(task):
-        result = ModelResult(task.name, spec.name, spec.label, status="n/a",
-                             reason=f"{spec.label} does not apply to {task.kind} tasks")
-    elif spec.needs_torch and not torch_available():
-        result = ModelResult(task.name, spec.name, spec.label, status="skipped",
-                             reason=TORCH_MISSING)
-    else:
-        try:
-            result = _evaluate(spec, task, config, probe, advance)
-        except ImportError as exc:
-            status = "skipped" if _is_torch_import_error(exc) else "error"
-            reason = TORCH_MISSING if status == "skipped" else _short(exc)
-            result = ModelResult(task.name, spec.name, spec.label, status=status, reason=reason)
-        except Exception as exc:  # noqa: BLE001 - one broken model must not end the run
-            result = ModelResult(task.name, spec.name, spec.label, status="error",
-                                 reason=_short(exc))
-    if bar is not None and units > len(done):
-        bar.update(units - len(done))
-    return result
+    try:
+        return _evaluate(spec, task, config, probe, advance)
+    except Exception as exc:  # noqa: BLE001 - one broken model must not end the run
+        status, reason = _failure(exc)
+        return ModelResult(task.name, spec.name, spec.label, status=status, reason=reason)
+    finally:
+        if bar is not None and units > len(done):
+            bar.update(units - len(done))  # the fits a failed model did not run
 
 
 # -- stability sweep --------------------------------------------------------------------------
