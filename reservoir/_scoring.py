@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 
-from ._validation import check_paired_series, check_series, check_washout
+from ._validation import check_supervised_series
 
 __all__ = ["SequenceRegressorMixin"]
 
@@ -31,10 +31,7 @@ class SequenceRegressorMixin(RegressorMixin):
         -------
         float
         """
-        inputs = check_series(X, name="X")
-        targets = check_series(y, name="y")
-        check_paired_series(inputs, targets)
-        washout = check_washout(self.washout, inputs.lengths)
+        inputs, targets, washout = check_supervised_series(self, X, y, self.washout)
         predictions = self.predict(inputs.series)
         y_true = np.concatenate([t[washout:] for t in targets.series])
         y_pred = np.concatenate([p.reshape(len(p), -1)[washout:] for p in predictions])

@@ -22,6 +22,7 @@ __all__ = [
     "SeriesSet",
     "check_series",
     "check_paired_series",
+    "check_supervised_series",
     "check_washout",
     "check_in_range",
     "group_by_length",
@@ -204,6 +205,32 @@ def check_paired_series(X: SeriesSet, y: SeriesSet, *, x_name="X", y_name="y") -
             raise ValueError(
                 f"{x_name} has {tx} time steps but {y_name} has {ty}{where}; lengths must match."
             )
+
+
+def check_supervised_series(estimator, X, y, washout):
+    """Validate inputs and per-step targets of a sequence regressor.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        Used only for the message when ``y`` is None.
+    X, y : series, lists of series or 3-D blocks with the same structure
+    washout : int
+        Steps dropped from the start of each series; each must be longer.
+
+    Returns
+    -------
+    X, y : SeriesSet
+    washout : int
+    """
+    if y is None:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y is None."
+        )
+    inputs = check_series(X, name="X")
+    targets = check_series(y, name="y")
+    check_paired_series(inputs, targets)
+    return inputs, targets, check_washout(washout, inputs.lengths)
 
 
 def check_washout(washout, lengths, *, name: str = "washout", extra: int = 0) -> int:

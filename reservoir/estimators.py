@@ -24,6 +24,7 @@ from ._validation import (
     SeriesSet,
     check_paired_series,
     check_series,
+    check_supervised_series,
     check_washout,
     group_by_length,
     record_n_features,
@@ -199,14 +200,7 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
         -------
         self
         """
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
-        Xs = check_series(X, name="X")
-        ys = check_series(y, name="y")
-        check_paired_series(Xs, ys)
-        washout = check_washout(self.washout, Xs.lengths)
+        Xs, ys, washout = check_supervised_series(self, X, y, self.washout)
         record_n_features(self, Xs, reset=True)
         self.n_outputs_ = ys.n_features
         self._y_1d = ys.was_1d

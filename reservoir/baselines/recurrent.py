@@ -28,6 +28,7 @@ from .._validation import (
     check_in_range,
     check_paired_series,
     check_series,
+    check_supervised_series,
     check_washout,
     group_by_length,
     record_n_features,
@@ -315,14 +316,7 @@ class _RecurrentRegressor(SequenceRegressorMixin, _RecurrentEstimator):
         -------
         self
         """
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None."
-            )
-        inputs = check_series(X, name="X")
-        targets = check_series(y, name="y")
-        check_paired_series(inputs, targets)
-        washout = check_washout(self.washout, inputs.lengths)
+        inputs, targets, washout = check_supervised_series(self, X, y, self.washout)
         record_n_features(self, inputs, reset=True)
         self._fit_sequences(inputs.series, targets.series, washout)
         self.n_outputs_ = targets.n_features
