@@ -11,6 +11,8 @@ matrix rescaled to ``spectral_radius``, ``a`` the leak rate.
 from __future__ import annotations
 
 import numbers
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
@@ -74,6 +76,10 @@ class ESN(BaseReservoir):
         Standard deviation of Gaussian noise added inside the activation, a
         regulariser for closed-loop stability (Jaeger 2001).
     dtype : {"float64", "float32"}, default="float64"
+    n_jobs : int or None, default=None
+        Threads that advance a batch of series in parallel (the batch is split
+        between them; each half runs the same time loop). None means 1, -1 all
+        cores. Results do not depend on it.
     random_state : int, RandomState instance or None
         Seed for the weights and the noise; the same seed gives identical states.
 
@@ -117,6 +123,7 @@ class ESN(BaseReservoir):
         activation="tanh",
         state_noise=0.0,
         dtype="float64",
+        n_jobs=None,
         random_state=None,
     ):
         self.n_units = n_units
@@ -133,6 +140,7 @@ class ESN(BaseReservoir):
         self.activation = activation
         self.state_noise = state_noise
         self.dtype = dtype
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     # -- hooks ---------------------------------------------------------------------
@@ -155,6 +163,9 @@ class ESN(BaseReservoir):
                 f"activation must be one of {_ACTIVATIONS}; got {self.activation!r}."
             )
         resolve = self._dtype  # noqa: F841 - validates dtype
+        if self.n_jobs is not None and (not isinstance(self.n_jobs, numbers.Integral)
+                                        or self.n_jobs == 0 or self.n_jobs < -1):
+            raise ValueError(f"n_jobs must be None, -1 or a positive integer; got {self.n_jobs!r}.")
 
     def _radius_at_edge(self):
         return isinstance(self.spectral_radius, str) and self.spectral_radius == "edge"
@@ -254,8 +265,30 @@ class ESN(BaseReservoir):
         if n_batch == 1:
             states = self._run_single(inputs[0], start[0], noise)
             return states[None], states[-1:].copy()
-        states = self._run_batch(inputs, start, noise)
+        states = np.empty((n_batch, n_steps, self.n_units), dtype=dtype)
+        self._run_batches_in_threads(inputs, start, noise, states)
         return states, states[:, -1, :].copy()
+
+    def _run_batches_in_threads(self, inputs, start, noise, out):
+        """Split the batch between ``n_jobs`` threads (each keeps at least 2 series).
+
+        NumPy's ufuncs and SciPy's CSR kernel release the GIL, so the halves
+        of a batch advance on different cores.
+        """
+        n_batch = len(inputs)
+        n_jobs = (os.cpu_count() or 1) if self.n_jobs == -1 else (self.n_jobs or 1)
+        n_jobs = max(1, min(n_jobs, n_batch // 2))
+        if n_jobs == 1:
+            self._run_batch(inputs, start, noise, out)
+            return
+        bounds = np.linspace(0, n_batch, n_jobs + 1).astype(int)
+        slices = [slice(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            jobs = [pool.submit(self._run_batch, inputs[part], start[part],
+                                None if noise is None else noise[part], out[part])
+                    for part in slices]
+            for job in jobs:
+                job.result()
 
     def _run_single(self, inputs, x, noise):
         """One series: project all inputs in one product, then update in place row by row."""
@@ -266,20 +299,19 @@ class ESN(BaseReservoir):
         self._loop(states.shape[0], lambda t: states[t], None, np.array(x), batch=1)
         return states
 
-    def _run_batch(self, inputs, start, noise):
+    def _run_batch(self, inputs, start, noise, out):
         """B series as (N, B) blocks: one product W @ x advances all of them per step.
 
         The input projection (bias folded in as a constant input) is computed per
         step straight into the (N, B) block, and each new block is copied into
-        the (B, T, N) output: small cache-resident copies instead of a large
-        transpose of the whole output.
+        the (B, T, N) output ``out``: small cache-resident copies instead of a
+        large transpose of the whole output.
         """
         n_batch, n_steps, n_features = inputs.shape
         dtype = self._dtype
         W_in_bias = np.hstack([self.W_in_, self.bias_[:, None]])
         inputs_t = np.ones((n_steps, n_features + 1, n_batch), dtype=dtype)
         inputs_t[:, :n_features, :] = inputs.transpose(1, 2, 0)
-        out = np.empty((n_batch, n_steps, self.n_units), dtype=dtype)
         buffers = (np.empty((self.n_units, n_batch), dtype=dtype),
                    np.empty((self.n_units, n_batch), dtype=dtype))
 
@@ -294,7 +326,6 @@ class ESN(BaseReservoir):
             np.copyto(out[:, t, :], current.T)
 
         self._loop(n_steps, load, store, np.ascontiguousarray(start.T), batch=n_batch)
-        return out
 
     def _loop(self, n_steps, load, store, x, batch):
         """The time loop, the only sequential part; it allocates nothing per step.

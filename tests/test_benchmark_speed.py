@@ -29,14 +29,15 @@ def test_matvec_floor_applies_w_repeatedly():
 
 def test_rows_and_table(monkeypatch):
     rows = speed._single_series_rows((20,), n_steps=50, repeats=1)
-    rows.append(speed._batched_row(n_series=4, n_steps=30, n_units=20, repeats=1))
+    rows.extend(speed._batched_rows(n_series=4, n_steps=30, n_units=20, repeats=1))
     row = rows[0]
     assert row["unit_updates_per_s"] == pytest.approx(50 * 20 / row["seconds"])
     assert row["speedup_vs_numpy_loop"] == pytest.approx(row["numpy_loop_seconds"] / row["seconds"])
     batched = rows[1]
     assert batched["speedup_vs_looped_single_series"] > 0
     table = speed.format_table(rows)
-    assert table.count("\n") == 3 and "numpy loop" in table and "looped single series" in table
+    assert len(rows) == 3 and "n_jobs=-1" in rows[2]["case"]
+    assert table.count("\n") == 4 and "numpy loop" in table and "looped single series" in table
 
 
 def test_main_prints_a_table(monkeypatch, capsys, tmp_path):

@@ -144,6 +144,8 @@ def test_clone_and_pickle_keep_states(series):
         ({"dtype": "int8"}, "dtype"),
         ({"connectivity": 0.0}, "connectivity"),
         ({"input_scaling": [1.0, 2.0, 3.0]}, "input_scaling"),
+        ({"n_jobs": 0}, "n_jobs"),
+        ({"n_jobs": 1.5}, "n_jobs"),
     ],
 )
 def test_bad_parameters(series, params, match):
@@ -184,3 +186,12 @@ def test_edge_radius_found_at_fit():
 def test_edge_is_the_only_string_radius():
     with pytest.raises(ValueError, match="spectral_radius"):
         ESN(spectral_radius="high").fit(np.zeros((10, 1)))
+
+
+@pytest.mark.parametrize("n_jobs", [2, 3, -1])
+def test_threads_give_identical_states(n_jobs):
+    U = np.random.default_rng(0).uniform(-1, 1, (7, 60, 2))
+    serial = ESN(n_units=300, state_noise=0.01, random_state=0).fit(U)
+    threaded = ESN(n_units=300, state_noise=0.01, random_state=0, n_jobs=n_jobs).fit(U)
+    np.testing.assert_array_equal(threaded.transform(U), serial.transform(U))
+    np.testing.assert_array_equal(threaded.final_state_, serial.final_state_)

@@ -11,8 +11,9 @@ Reported per case: the median wall time over repeats, unit-updates per second
   can skip.
 
 The batched case drives 100 series of 1000 steps at N = 300 as one
-``(100, 1000, 1)`` block and compares it with looping the single-series path
-over the same series.
+``(100, 1000, 1)`` block, on one thread and split over all cores
+(``n_jobs=-1``), and compares it with looping the single-series path over the
+same series.
 """
 
 from __future__ import annotations
@@ -92,19 +93,24 @@ def _single_series_rows(sizes, n_steps, repeats):
     return rows
 
 
-def _batched_row(n_series, n_steps, n_units, repeats):
+def _batched_rows(n_series, n_steps, n_units, repeats):
+    """The batch on one thread and on all cores, each against looping the single-series path."""
     rng = np.random.default_rng(0)
     U = rng.uniform(-1, 1, (n_series, n_steps, 1))
     esn = ESN(n_units=n_units, random_state=0).fit(U)
-    t_batch = measure(lambda: esn.transform(U), repeats)
     t_loop = measure(lambda: [esn.transform(series) for series in U], repeats)
-    return {
-        "case": f"ESN N={n_units}, {n_series} series x {n_steps} steps (batched)",
-        "seconds": t_batch,
-        "unit_updates_per_s": n_series * n_steps * n_units / t_batch,
-        "looped_single_series_seconds": t_loop,
-        "speedup_vs_looped_single_series": t_loop / t_batch,
-    }
+    rows = []
+    for n_jobs, label in ((None, "batched, 1 thread"), (-1, "batched, n_jobs=-1")):
+        threaded = ESN(n_units=n_units, random_state=0, n_jobs=n_jobs).fit(U)
+        t_batch = measure(lambda model=threaded: model.transform(U), repeats)
+        rows.append({
+            "case": f"ESN N={n_units}, {n_series} series x {n_steps} steps ({label})",
+            "seconds": t_batch,
+            "unit_updates_per_s": n_series * n_steps * n_units / t_batch,
+            "looped_single_series_seconds": t_loop,
+            "speedup_vs_looped_single_series": t_loop / t_batch,
+        })
+    return rows
 
 
 def _lsm_row(n_units, n_steps, repeats):
@@ -133,7 +139,7 @@ def run_speed_benchmark(quick: bool = False, repeats: int | None = None) -> list
     repeats = repeats or (3 if quick else 5)
     n_steps = 2000 if quick else 10_000
     rows = _single_series_rows((100, 500, 2000), n_steps, repeats)
-    rows.append(_batched_row(100, 1000, 300, repeats))
+    rows.extend(_batched_rows(100, 1000, 300, repeats))
     lsm = _lsm_row(500, 2000 if quick else 10_000, max(1, repeats // 2))
     if lsm is not None:
         rows.append(lsm)
