@@ -21,6 +21,8 @@ that honours this contract works in all of them.
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
+
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
@@ -41,7 +43,7 @@ def resolve_dtype(dtype):
     return _DTYPES[key]
 
 
-class BaseReservoir(TransformerMixin, BaseEstimator):
+class BaseReservoir(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class for reservoirs; see the module docstring for the contract."""
 
     #: False for reservoirs that read the future of a series (bidirectional);
@@ -52,15 +54,17 @@ class BaseReservoir(TransformerMixin, BaseEstimator):
     def _check_params(self):  # pragma: no cover - overridden
         """Validate hyperparameters; raise ValueError naming the bad one."""
 
-    def _initialize(self, n_features, rng):  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _initialize(self, n_features, rng):
+        """Draw the fixed weights for ``n_features`` inputs."""
 
-    def _state_size(self) -> int:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _state_size(self) -> int:
+        """Length S of the internal state vector."""
 
-    def simulate(self, inputs, state, rng=None):  # pragma: no cover - abstract
+    @abstractmethod
+    def simulate(self, inputs, state, rng=None):
         """Advance (B, T, d) inputs from (B, S) states; return (states_out, final_state)."""
-        raise NotImplementedError
 
     # -- shared machinery ----------------------------------------------------------
     @property

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
+from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 
@@ -680,13 +681,14 @@ class ETSForecaster(_ColumnwiseForecaster):
 # ---------------------------------------------------------------------------
 # Naive forecasts
 # ---------------------------------------------------------------------------
-class _NaiveForecaster(_StatisticalForecaster):
+class _NaiveForecaster(_StatisticalForecaster, metaclass=ABCMeta):
     """Repeat the last season of each series; ``_period()`` is the season length."""
 
     _many_series = True
 
-    def _period(self) -> int:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def _period(self) -> int:
+        """The season length: the forecast repeats the last ``_period()`` values."""
 
     def _min_length(self) -> int:
         return self._period()
