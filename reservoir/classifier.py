@@ -230,8 +230,8 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
                 )
         return labels
 
-    def _build(self, n_input_features, inputs):
-        super()._build(n_input_features, inputs)
+    def _build(self, inputs):
+        super()._build(inputs)
         if self.readout is None:
             self.readout_ = RidgeClassifier()
         elif not is_classifier(self.readout_):
@@ -333,7 +333,7 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
         washout = self._check_washout(Xs)
         record_n_features(self, Xs, reset=True)
         self.n_outputs_ = 1
-        self._build(Xs.n_features, Xs.series)
+        self._build(Xs.series)
         if self.per_step:
             self._fit_per_step(Xs.series, labels, washout)
         else:

@@ -78,14 +78,15 @@ def expected_failed_checks(estimator) -> dict[str, str]:
 class _ReservoirModel(BaseEstimator):
     """Shared machinery: building the reservoir and readout, feature blocks, readout calls."""
 
-    def _build(self, n_input_features, inputs: list):
+    def _build(self, inputs: list):
+        """Clone and fit the reservoir on ``inputs``; clone the readout."""
+        if not isinstance(self.include_input, bool):
+            raise ValueError(f"include_input must be True or False; got {self.include_input!r}.")
         reservoir = self.reservoir if self.reservoir is not None else ESN(
             random_state=self.random_state
         )
         self.reservoir_ = clone(reservoir).fit(inputs)
         self.readout_ = clone(self.readout if self.readout is not None else RidgeReadout())
-        if not isinstance(self.include_input, bool):
-            raise ValueError(f"include_input must be True or False; got {self.include_input!r}.")
 
     def _features(self, states, inputs):
         """Readout features for one block: states, followed by the inputs if include_input."""
@@ -204,7 +205,7 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
         record_n_features(self, Xs, reset=True)
         self.n_outputs_ = ys.n_features
         self._y_1d = ys.was_1d
-        self._build(Xs.n_features, Xs.series)
+        self._build(Xs.series)
         self._fit_readout(self._training_blocks(Xs.series, ys.series, washout))
         return self
 
@@ -337,7 +338,7 @@ class ReservoirForecaster(_ReservoirModel):
         self._columns = ys.columns
         self._name = getattr(y, "name", None)
         self.scale_ = float(max(np.abs(s).max() for s in ys.series))
-        self._build(len(inputs[0][0]), inputs)
+        self._build(inputs)
         self._fit_readout(self._training_blocks(
             [u[:-1] for u in inputs], [t[1:] for t in ys.series], washout
         ))
@@ -403,7 +404,7 @@ class ReservoirForecaster(_ReservoirModel):
                             columns=template.columns, name=self._name)
             for p in paths
         ]
-        return template.restore(forecasts) if template.layout != "single" else forecasts[0]
+        return template.restore(forecasts)
 
     def _future_exog(self, X, n_steps, n_series):
         if self.n_exog_ == 0:

@@ -736,7 +736,7 @@ def ridge_alpha_path(estimator, X, y, alphas, *, validation=0.25, metric=None):
     inputs, targets, split = _readout_pairs(estimator, Xs, ys, n_val)
     model = clone(estimator)
     washout = check_washout(model.washout, [split], name="washout")
-    model._build(inputs.shape[1], [inputs[:split]])
+    model._build([inputs[:split]])
     states, _ = model.reservoir_.run(inputs)
     features = model._features(states, inputs)
     fit_targets = targets[:, 0] if targets.shape[1] == 1 else targets
