@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from ._validation import check_in_range
 from .base import BaseReservoir
@@ -30,8 +31,18 @@ except ImportError:  # pragma: no cover - private API moved
 __all__ = ["ESN"]
 
 _ACTIVATIONS = ("tanh", "identity")
-#: Below this many units a dense mat-vec beats the per-call overhead of scipy.sparse.
-DENSE_LOOP_MAX_UNITS = 256
+#: Density of W above which the time loop uses a dense product instead of SciPy's
+#: CSR kernel, for one series and for a batch (measured on N = 30 to 1000 with
+#: ``python -m reservoir.benchmark.speed --crossover``: on one vector the CSR kernel
+#: wins below 20-30% nonzeros, and up to 50% for N = 30; on a block of 100 series it
+#: wins up to about 10%). The default reservoir (10 connections per unit) stays sparse
+#: from N = 50 up.
+DENSE_LOOP_MIN_DENSITY = {"single": 0.2, "batch": 0.1}
+#: Fewest unit-updates per step (units x series) worth giving a thread of its own:
+#: below it, per-step Python overhead and contention for the GIL outweigh the
+#: parallel work (2 threads: N = 50 x 50 series per thread was 1.4x slower than
+#: one thread, N = 300 x 50 per thread 1.5x faster).
+MIN_UNITS_PER_THREAD = 8192
 
 
 class ESN(BaseReservoir):
@@ -78,8 +89,12 @@ class ESN(BaseReservoir):
     dtype : {"float64", "float32"}, default="float64"
     n_jobs : int or None, default=None
         Threads that advance a batch of series in parallel (the batch is split
-        between them; each half runs the same time loop). None means 1, -1 all
-        cores. Results do not depend on it.
+        between them; each part runs the same time loop). None means 1, -1 all
+        cores. Fewer threads are used when a part would hold fewer than
+        ``MIN_UNITS_PER_THREAD`` unit-updates per step (then the per-step
+        overhead outweighs the parallel work), and BLAS runs single-threaded
+        meanwhile, so the two kinds of threads do not compete for cores.
+        Results do not depend on it.
     random_state : int, RandomState instance or None
         Seed for the weights and the noise; the same seed gives identical states.
 
@@ -228,11 +243,17 @@ class ESN(BaseReservoir):
     def _state_size(self):
         return self.n_units
 
-    def _loop_matrix(self):
-        """W in the format that is fastest for the time loop (dense when small)."""
+    def _loop_matrix(self, batch=1):
+        """W in the format that is fastest for the time loop of ``batch`` series.
+
+        Sparse (CSR) unless W is dense enough for a BLAS product to win; see
+        ``DENSE_LOOP_MIN_DENSITY``.
+        """
         W = self.W_
-        small = self.n_units <= DENSE_LOOP_MAX_UNITS
-        if sp.issparse(W) and (small or W.nnz > 0.25 * W.shape[0] ** 2):
+        if not sp.issparse(W):
+            return W
+        min_density = DENSE_LOOP_MIN_DENSITY["single" if batch == 1 else "batch"]
+        if W.nnz > min_density * W.shape[0] * W.shape[1]:
             return W.toarray()
         return W
 
@@ -270,25 +291,34 @@ class ESN(BaseReservoir):
         return states, states[:, -1, :].copy()
 
     def _run_batches_in_threads(self, inputs, start, noise, out):
-        """Split the batch between ``n_jobs`` threads (each keeps at least 2 series).
+        """Split the batch between ``n_jobs`` threads.
+
+        Each thread keeps at least 2 series and ``MIN_UNITS_PER_THREAD``
+        unit-updates per step; BLAS is limited to one thread while they run.
 
         NumPy's ufuncs and SciPy's CSR kernel release the GIL, so the halves
         of a batch advance on different cores.
         """
         n_batch = len(inputs)
-        n_jobs = (os.cpu_count() or 1) if self.n_jobs == -1 else (self.n_jobs or 1)
-        n_jobs = max(1, min(n_jobs, n_batch // 2))
+        n_jobs = self._thread_count(n_batch)
         if n_jobs == 1:
             self._run_batch(inputs, start, noise, out)
             return
         bounds = np.linspace(0, n_batch, n_jobs + 1).astype(int)
         slices = [slice(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
-        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        with threadpool_limits(limits=1, user_api="blas"), \
+                ThreadPoolExecutor(max_workers=n_jobs) as pool:
             jobs = [pool.submit(self._run_batch, inputs[part], start[part],
                                 None if noise is None else noise[part], out[part])
                     for part in slices]
             for job in jobs:
                 job.result()
+
+    def _thread_count(self, n_batch):
+        """Threads for a batch of ``n_batch`` series: ``n_jobs``, within the work limits."""
+        n_jobs = (os.cpu_count() or 1) if self.n_jobs == -1 else (self.n_jobs or 1)
+        work_limit = self.n_units * n_batch // MIN_UNITS_PER_THREAD
+        return max(1, min(n_jobs, n_batch // 2, work_limit))
 
     def _run_single(self, inputs, x, noise):
         """One series: project all inputs in one product, then update in place row by row."""
@@ -338,7 +368,7 @@ class ESN(BaseReservoir):
         leak = float(self.leak_rate)
         keep = 1.0 - leak
         nonlinear = self.activation == "tanh"
-        add_product = _product_accumulator(self._loop_matrix(), batch)
+        add_product = _product_accumulator(self._loop_matrix(batch), batch)
         scratch = np.empty_like(x)
         for t in range(n_steps):
             current = load(t)

@@ -190,8 +190,32 @@ def test_edge_is_the_only_string_radius():
 
 @pytest.mark.parametrize("n_jobs", [2, 3, -1])
 def test_threads_give_identical_states(n_jobs):
-    U = np.random.default_rng(0).uniform(-1, 1, (7, 60, 2))
+    U = np.random.default_rng(0).uniform(-1, 1, (83, 20, 2))
     serial = ESN(n_units=300, state_noise=0.01, random_state=0).fit(U)
     threaded = ESN(n_units=300, state_noise=0.01, random_state=0, n_jobs=n_jobs).fit(U)
     np.testing.assert_array_equal(threaded.transform(U), serial.transform(U))
     np.testing.assert_array_equal(threaded.final_state_, serial.final_state_)
+    assert threaded._thread_count(len(U)) > 1  # the threaded path really ran
+
+
+@pytest.mark.parametrize(("n_jobs", "n_units", "n_batch", "expected"), [
+    (None, 300, 100, 1),
+    (4, 300, 100, 3),    # 300 x 100 unit-updates per step: work for 3 threads
+    (4, 300, 6, 1),      # too little work per step for a second thread
+    (8, 10_000, 5, 2),   # at least 2 series per thread
+    (2, 1000, 100, 2),
+])
+def test_thread_count_respects_the_work_limits(n_jobs, n_units, n_batch, expected):
+    esn = ESN(n_units=n_units, n_jobs=n_jobs)
+    assert esn._thread_count(n_batch) == expected
+
+
+@pytest.mark.parametrize(("connectivity", "single_dense", "batch_dense"),
+                         [(None, False, False), (0.15, False, True), (0.5, True, True)])
+def test_loop_matrix_follows_the_density_crossover(connectivity, single_dense, batch_dense):
+    U = np.random.default_rng(1).uniform(-1, 1, (3, 40, 1))
+    esn = ESN(n_units=100, connectivity=connectivity, random_state=0).fit(U)
+    assert isinstance(esn._loop_matrix(1), np.ndarray) == single_dense
+    assert isinstance(esn._loop_matrix(3), np.ndarray) == batch_dense
+    # Whichever kernel each path picked, one series and a block give the same states.
+    np.testing.assert_allclose(esn.transform(U)[2], esn.transform(U[2]), rtol=1e-12, atol=1e-14)

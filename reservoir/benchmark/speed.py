@@ -13,7 +13,9 @@ Reported per case: the median wall time over repeats, unit-updates per second
 The batched case drives 100 series of 1000 steps at N = 300 as one
 ``(100, 1000, 1)`` block, on one thread and split over all cores
 (``n_jobs=-1``), and compares it with looping the single-series path over the
-same series.
+same series. Next to it, the block floor: the 1000 block products and tanh
+alone, whose ratio to the looped time bounds what any one-thread loop around
+these kernels could gain from batching.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import numpy as np
 
 from ..esn import ESN, _product_accumulator
 
-__all__ = ["measure", "run_speed_benchmark", "main"]
+__all__ = ["measure", "run_speed_benchmark", "product_crossover", "main"]
 
 
 def measure(fn, repeats: int, budget_s: float = 20.0) -> float:
@@ -60,14 +62,22 @@ def _numpy_loop(W, W_in, u):
     return out
 
 
-def _matvec_floor(W, n_steps):
-    """Only the recurrent products, with the same in-place kernel the ESN loop uses."""
-    add_product = _product_accumulator(W, 1)
-    x = np.full(W.shape[0], 1.0 / W.shape[0])
+def _matvec_floor(W, n_steps, batch=1, activation=False):
+    """Only the recurrent products, with the same in-place kernel the ESN loop uses.
+
+    With ``batch > 1`` the products are (N, batch) blocks, as in the batched
+    loop; ``activation=True`` adds the in-place tanh of each result, the other
+    per-step work that no loop around these kernels can skip.
+    """
+    add_product = _product_accumulator(W, batch)
+    shape = (W.shape[0],) if batch == 1 else (W.shape[0], batch)
+    x = np.full(shape, 1.0 / W.shape[0])
     out = np.zeros_like(x)
     scratch = np.empty_like(x)
     for _ in range(n_steps):
         add_product(x, out, scratch)
+        if activation:
+            np.tanh(out, out=out)
     return out
 
 
@@ -99,6 +109,8 @@ def _batched_rows(n_series, n_steps, n_units, repeats):
     U = rng.uniform(-1, 1, (n_series, n_steps, 1))
     esn = ESN(n_units=n_units, random_state=0).fit(U)
     t_loop = measure(lambda: [esn.transform(series) for series in U], repeats)
+    t_floor = measure(lambda: _matvec_floor(esn._loop_matrix(n_series), n_steps, n_series,
+                                            activation=True), repeats)
     rows = []
     for n_jobs, label in ((None, "batched, 1 thread"), (-1, "batched, n_jobs=-1")):
         threaded = ESN(n_units=n_units, random_state=0, n_jobs=n_jobs).fit(U)
@@ -109,8 +121,62 @@ def _batched_rows(n_series, n_steps, n_units, repeats):
             "unit_updates_per_s": n_series * n_steps * n_units / t_batch,
             "looped_single_series_seconds": t_loop,
             "speedup_vs_looped_single_series": t_loop / t_batch,
+            "product_tanh_floor_seconds": t_floor,
+            "looped_over_floor": t_loop / t_floor,
         })
     return rows
+
+
+def product_crossover(sizes=(30, 100, 300, 1000), densities=(0.05, 0.1, 0.2, 0.3, 0.5),
+                      batches=(1, 100), repeats=5) -> list[dict]:
+    """Time ``out += W @ x`` with SciPy's CSR kernel and with a dense product.
+
+    The measurements behind ``reservoir.esn.DENSE_LOOP_MIN_DENSITY``: for each
+    size, density of W and batch width, the median time per product of each
+    kernel over ``repeats`` timed runs of a fixed number of products.
+    """
+    from scipy import sparse
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for n_units in sizes:
+        n_products = max(20, 200_000 // n_units)
+        for density in densities:
+            W = sparse.random(n_units, n_units, density=density, format="csr", random_state=rng)
+            for batch in batches:
+                shape = (n_units,) if batch == 1 else (n_units, batch)
+                x = rng.standard_normal(shape)
+                seconds = {
+                    kind: _seconds_per_product(matrix, x, n_products, repeats)
+                    for kind, matrix in (("sparse", W), ("dense", W.toarray()))
+                }
+                rows.append({"n_units": n_units, "density": density, "batch": batch,
+                             "sparse_us": 1e6 * seconds["sparse"],
+                             "dense_us": 1e6 * seconds["dense"],
+                             "faster": min(seconds, key=seconds.get)})
+    return rows
+
+
+def _seconds_per_product(W, x, n_products, repeats):
+    """Median seconds of one ``out += W @ x`` with the ESN loop's kernel for W."""
+    batch = 1 if x.ndim == 1 else x.shape[1]
+    add_product = _product_accumulator(W, batch)
+    out, scratch = np.zeros_like(x), np.empty_like(x)
+
+    def run():
+        for _ in range(n_products):
+            add_product(x, out, scratch)
+
+    return measure(run, repeats) / n_products
+
+
+def format_crossover(rows) -> str:
+    """The crossover measurements as a markdown table."""
+    lines = ["| N | density | batch | CSR product µs | dense product µs | faster |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| {r['n_units']} | {r['density']:g} | {r['batch']} | {r['sparse_us']:.2f} "
+              f"| {r['dense_us']:.2f} | {r['faster']} |" for r in rows]
+    return "\n".join(lines)
 
 
 def _lsm_row(n_units, n_steps, repeats):
@@ -168,7 +234,9 @@ def _reference_of(row):
                 f"{row['matvec_floor_seconds']:.4f} s ({row['time_over_matvec_floor']:.2f}x floor)",
                 row["speedup_vs_numpy_loop"])
     if "speedup_vs_looped_single_series" in row:
-        return (f"looped single series {row['looped_single_series_seconds']:.4f} s",
+        return (f"looped single series {row['looped_single_series_seconds']:.4f} s; block "
+                f"product + tanh floor {row['product_tanh_floor_seconds']:.4f} s (at most "
+                f"{row['looped_over_floor']:.2f}x)",
                 row["speedup_vs_looped_single_series"])
     return f"ESN same N {row['esn_same_n_seconds']:.4f} s (LSM time / ESN time)", row[
         "lsm_over_esn_time"]
@@ -182,11 +250,18 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="shorter series, fewer repeats")
     parser.add_argument("--repeats", type=int, default=None, help="timed repeats per case")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
+    parser.add_argument("--crossover", action="store_true",
+                        help="instead, time the CSR and the dense product by size, density "
+                             "and batch width (where the ESN loop switches to dense)")
     args = parser.parse_args(argv)
-    rows = run_speed_benchmark(quick=args.quick, repeats=args.repeats)
-    print(format_table(rows))
-    print("ratio: speed-up over the reference (higher is better), except the LSM row, "
-          "which is LSM time over ESN time.")
+    if args.crossover:
+        rows = product_crossover(repeats=args.repeats or (3 if args.quick else 5))
+        print(format_crossover(rows))
+    else:
+        rows = run_speed_benchmark(quick=args.quick, repeats=args.repeats)
+        print(format_table(rows))
+        print("ratio: speed-up over the reference (higher is better), except the LSM row, "
+              "which is LSM time over ESN time.")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=2)
