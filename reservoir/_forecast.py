@@ -1,4 +1,5 @@
-"""Pieces every forecaster shares: horizon checks, output formatting, divergence warnings.
+"""Pieces every forecaster shares: horizon and exogenous-input checks, output formatting,
+divergence warnings.
 
 Reservoir forecasters, trained-RNN forecasters and statistical forecasters
 all return forecasts through :func:`format_forecast`, so that a 1-D input
@@ -13,9 +14,13 @@ import warnings
 
 import numpy as np
 
+from ._validation import check_paired_series, check_series
+
 __all__ = [
     "ForecastDivergenceWarning",
     "check_n_steps",
+    "check_exogenous",
+    "check_future_exogenous",
     "future_index",
     "format_forecast",
     "warn_if_diverged",
@@ -31,6 +36,80 @@ def check_n_steps(n_steps) -> int:
     if isinstance(n_steps, bool) or not isinstance(n_steps, numbers.Integral) or n_steps < 1:
         raise ValueError(f"n_steps must be a positive integer; got {n_steps!r}.")
     return int(n_steps)
+
+
+def check_exogenous(X, series, n_exog=None, *, x_name="X", y_name="y"):
+    """Validate exogenous inputs paired with the observed ``series``.
+
+    Parameters
+    ----------
+    X : exogenous series (same structure and lengths as ``series``), or None
+    series : SeriesSet
+        The validated observed series (``y`` or ``context``).
+    n_exog : int or None
+        Exogenous features seen in ``fit`` (0: fitted without X); None while
+        fitting, when X is optional and may have any width.
+    x_name, y_name : str
+        Argument names used in error messages.
+
+    Returns
+    -------
+    SeriesSet or None
+    """
+    if n_exog is not None:
+        _check_exogenous_given(X, n_exog, x_name, f"pass their values aligned with {y_name}")
+    if X is None:
+        return None
+    exogenous = check_series(X, name=x_name)
+    check_paired_series(series, exogenous, x_name=y_name, y_name=x_name)
+    if n_exog is not None and exogenous.n_features != n_exog:
+        raise ValueError(f"{x_name} has {exogenous.n_features} features, but the forecaster was "
+                         f"fitted with {n_exog} exogenous features.")
+    return exogenous
+
+
+def check_future_exogenous(X, n_exog, n_steps, n_series):
+    """Validate the exogenous values over a forecast horizon.
+
+    Parameters
+    ----------
+    X : one (n_steps, n_exog) series shared by every forecast, one per forecast, or None
+    n_exog : int
+        Exogenous features seen in ``fit`` (0: fitted without X, so X must be None).
+    n_steps : int
+        Forecast horizon.
+    n_series : int
+        Number of series forecast at once.
+
+    Returns
+    -------
+    list of n_series ndarrays of shape (n_steps, n_exog), or None without exogenous inputs
+    """
+    _check_exogenous_given(X, n_exog, "X",
+                           f"predict needs their values over the {n_steps} forecast steps")
+    if X is None:
+        return None
+    future = check_series(X, name="X")
+    if future.n_features != n_exog or any(length != n_steps for length in future.lengths):
+        raise ValueError(
+            f"X must hold n_steps={n_steps} rows of {n_exog} exogenous features per series; "
+            f"got lengths {future.lengths} with {future.n_features} features."
+        )
+    if len(future) == 1:
+        return future.series * n_series
+    if len(future) != n_series:
+        raise ValueError(f"X holds {len(future)} series but {n_series} are forecast; "
+                         "they must match.")
+    return future.series
+
+
+def _check_exogenous_given(X, n_exog, name, what_to_pass):
+    """X must be given exactly when the forecaster was fitted with exogenous inputs."""
+    if n_exog == 0 and X is not None:
+        raise ValueError(f"{name} was given, but the forecaster was fitted without exogenous X.")
+    if n_exog and X is None:
+        raise ValueError(f"{name} is required: the forecaster was fitted with {n_exog} "
+                         f"exogenous features; {what_to_pass}.")
 
 
 def future_index(index, n_steps):

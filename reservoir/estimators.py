@@ -18,11 +18,16 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
-from ._forecast import check_n_steps, format_forecast, warn_if_diverged
+from ._forecast import (
+    check_exogenous,
+    check_future_exogenous,
+    check_n_steps,
+    format_forecast,
+    warn_if_diverged,
+)
 from ._scoring import SequenceRegressorMixin
 from ._validation import (
     SeriesSet,
-    check_paired_series,
     check_series,
     check_supervised_series,
     check_washout,
@@ -293,20 +298,6 @@ class ReservoirForecaster(_ReservoirModel):
             return list(ys.series)
         return [np.concatenate([y, x], axis=1) for y, x in zip(ys.series, Xs.series, strict=True)]
 
-    def _check_exog(self, X, ys: SeriesSet, name="X"):
-        if X is None:
-            if getattr(self, "n_exog_", 0):
-                raise ValueError(
-                    f"{name} is required: the forecaster was fitted with {self.n_exog_} "
-                    "exogenous features."
-                )
-            return None
-        if hasattr(self, "n_exog_") and self.n_exog_ == 0:
-            raise ValueError(f"{name} was given but the forecaster was fitted without exogenous X.")
-        Xs = check_series(X, name=name)
-        check_paired_series(ys, Xs, x_name="y" if name == "X" else "context", y_name=name)
-        return Xs
-
     # -- fitting -------------------------------------------------------------------
     def fit(self, y, X=None):
         """Fit with teacher forcing: input ``y[t]`` (and ``X[t]``), target ``y[t+1]``.
@@ -322,7 +313,7 @@ class ReservoirForecaster(_ReservoirModel):
         self
         """
         ys = check_series(y, name="y", min_length=2)
-        Xs = self._check_exog(X, ys)
+        Xs = check_exogenous(X, ys)
         self.n_exog_ = 0 if Xs is None else Xs.n_features
         if not getattr(self.reservoir, "causal", True):
             raise ValueError(
@@ -391,12 +382,14 @@ class ReservoirForecaster(_ReservoirModel):
                     f"context has {ctx.n_features} features but the forecaster was fitted on "
                     f"{self.n_outputs_}."
                 )
-            ctx_X = self._check_exog(context_X, ctx, name="context_X")
+            ctx_X = check_exogenous(context_X, ctx, self.n_exog_, x_name="context_X",
+                                    y_name="context")
             warm = [self._warm_up(u) for u in self._inputs(ctx, ctx_X)]
             states = np.stack([w[0] for w in warm])
             features = np.stack([w[1] for w in warm])
             template = ctx
-        future_X = self._future_exog(X, n_steps, len(states))
+        future = check_future_exogenous(X, self.n_exog_, n_steps, len(states))
+        future_X = None if future is None else np.stack(future)
         paths = self._closed_loop(states, features, n_steps, future_X)
         warn_if_diverged(paths, self.scale_, factor=self.divergence_factor)
         forecasts = [
@@ -405,29 +398,6 @@ class ReservoirForecaster(_ReservoirModel):
             for p in paths
         ]
         return template.restore(forecasts)
-
-    def _future_exog(self, X, n_steps, n_series):
-        if self.n_exog_ == 0:
-            if X is not None:
-                raise ValueError("X was given but the forecaster was fitted without exogenous X.")
-            return None
-        if X is None:
-            raise ValueError(
-                f"X is required: the forecaster was fitted with {self.n_exog_} exogenous "
-                f"features, so predict needs their values over the {n_steps} forecast steps."
-            )
-        Xs = check_series(X, name="X")
-        if Xs.n_features != self.n_exog_ or any(n != n_steps for n in Xs.lengths):
-            raise ValueError(
-                f"X must hold {n_steps} steps of {self.n_exog_} exogenous features per series; "
-                f"got lengths {Xs.lengths} with {Xs.n_features} features."
-            )
-        block = np.stack(Xs.series)
-        if len(block) == 1 and n_series > 1:
-            block = np.repeat(block, n_series, axis=0)
-        if len(block) != n_series:
-            raise ValueError(f"X holds {len(block)} series but {n_series} are forecast.")
-        return block
 
     def _closed_loop(self, state, features, n_steps, future_X):
         """Feed predictions back: (B, S) states, (B, F) features -> (B, n_steps, d) paths."""
@@ -465,7 +435,7 @@ class ReservoirForecaster(_ReservoirModel):
         """
         check_is_fitted(self)
         ys = check_series(y, name="y")
-        Xs = self._check_exog(X, ys)
+        Xs = check_exogenous(X, ys, self.n_exog_)
         inputs = self._inputs(ys, Xs)
         record_n_features(self, SeriesSet(inputs, ys.layout), reset=False)
         states, _ = self.reservoir_.run(inputs)

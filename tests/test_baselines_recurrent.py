@@ -183,6 +183,7 @@ def test_forecaster_with_exogenous_inputs(cls):
         model.predict(5, X=X[80:85], context=y[:50])
     with pytest.raises(ValueError, match="without exogenous"):
         cls(**FAST).fit(y).predict(5, X=X[:5])
+    assert model.fit(y[:80]).n_exog_ == 0  # a refit may drop the exogenous inputs
 
 
 # -- training ----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from sklearn.utils.estimator_checks import check_estimator
 
 import reservoir.estimators as estimators_module
 from reservoir import ESN, ReservoirForecaster, ReservoirRegressor, RidgeReadout
-from reservoir._forecast import ForecastDivergenceWarning
+from reservoir._forecast import ForecastDivergenceWarning, check_future_exogenous
 from reservoir.estimators import expected_failed_checks
 
 
@@ -183,6 +183,17 @@ def test_exogenous_inputs_are_used():
         model.predict(5, X=x[:3])
 
 
+def test_refit_may_change_whether_exogenous_inputs_are_used():
+    y, x = sine(300), np.cos(np.arange(300) / 7)
+    with_x = ReservoirForecaster(ESN(n_units=30, random_state=0), washout=20).fit(y, X=x)
+    assert with_x.fit(y).n_exog_ == 0 and with_x.predict(5).shape == (5,)
+    assert with_x.fit(y, X=x).n_exog_ == 1
+    assert with_x.predict(5, X=x[:5]).shape == (5,)
+    with pytest.raises(ValueError, match="context_X has 2 features, but the forecaster was "
+                                         "fitted with 1"):
+        with_x.predict(5, X=x[:5], context=y[:50], context_X=np.ones((50, 2)))
+
+
 def test_pandas_index_continues():
     idx = pd.date_range("2020-01-01", periods=300, freq="D")
     y = pd.Series(sine(300), index=idx, name="signal")
@@ -288,3 +299,17 @@ def test_expected_failures_are_few_and_explained():
     failures = expected_failed_checks(ReservoirRegressor())
     assert len(failures) <= 4
     assert all(isinstance(reason, str) and len(reason) > 20 for reason in failures.values())
+
+
+def test_future_exogenous_is_shared_or_one_per_forecast():
+    one = np.arange(6.0).reshape(3, 2)
+    shared = check_future_exogenous(one, n_exog=2, n_steps=3, n_series=4)
+    assert len(shared) == 4 and all(np.array_equal(f, one) for f in shared)
+    assert len(check_future_exogenous([one, one + 1], 2, 3, 2)) == 2
+    assert check_future_exogenous(None, 0, 3, 2) is None
+    with pytest.raises(ValueError, match="X holds 2 series but 3 are forecast"):
+        check_future_exogenous([one, one], 2, 3, 3)
+    with pytest.raises(ValueError, match="X must hold n_steps=3 rows of 2 exogenous features"):
+        check_future_exogenous(one[:, :1], 2, 3, 1)
+    with pytest.raises(ValueError, match="X is required"):
+        check_future_exogenous(None, 2, 3, 1)

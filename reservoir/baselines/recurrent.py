@@ -21,12 +21,17 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._forecast import check_n_steps, format_forecast, warn_if_diverged
+from .._forecast import (
+    check_exogenous,
+    check_future_exogenous,
+    check_n_steps,
+    format_forecast,
+    warn_if_diverged,
+)
 from .._scoring import SequenceRegressorMixin
 from .._validation import (
     SeriesSet,
     check_in_range,
-    check_paired_series,
     check_series,
     check_supervised_series,
     check_washout,
@@ -362,9 +367,7 @@ class _RecurrentForecaster(_RecurrentEstimator):
         self
         """
         series = check_series(y, name="y", min_length=2)
-        exogenous = None if X is None else check_series(X, name="X")
-        if exogenous is not None:
-            check_paired_series(series, exogenous, x_name="y", y_name="X")
+        exogenous = check_exogenous(X, series)
         washout = check_washout(self.washout, series.lengths, extra=1)
         inputs = _join(series.series, exogenous)
         record_n_features(self, SeriesSet(inputs, series.layout), reset=True)
@@ -417,10 +420,11 @@ class _RecurrentForecaster(_RecurrentEstimator):
         else:
             series = check_series(context, name="context")
             _check_width(series, self.n_outputs_, "context")
-            exogenous = self._check_exogenous(context_X, series, "context_X", "context")
+            exogenous = check_exogenous(context_X, series, self.n_exog_, x_name="context_X",
+                                        y_name="context")
             contexts = _join(series.series, exogenous)
             formats, layout = self._formats(context, series), series.layout
-        futures = self._check_future(X, len(contexts), n_steps)
+        futures = check_future_exogenous(X, self.n_exog_, n_steps, len(contexts))
         paths = self._generate(contexts, futures, n_steps)
         warn_if_diverged(np.concatenate(paths), self.scale_)
         if formats is None:
@@ -447,7 +451,7 @@ class _RecurrentForecaster(_RecurrentEstimator):
         """
         check_is_fitted(self)
         series = check_series(y, name="y")
-        exogenous = self._check_exogenous(X, series, "X", "y")
+        exogenous = check_exogenous(X, series, self.n_exog_)
         inputs = _join(series.series, exogenous)
         record_n_features(self, SeriesSet(inputs, series.layout), reset=False)
         outputs = self._run_series(inputs)
@@ -456,50 +460,6 @@ class _RecurrentForecaster(_RecurrentEstimator):
         return series.restore(outputs)
 
     # -- helpers -----------------------------------------------------------------
-    def _check_exogenous(self, X, series, x_name, y_name):
-        """Validate exogenous inputs paired with observed ``series``; None without exogenous."""
-        if self.n_exog_ == 0:
-            if X is not None:
-                raise ValueError(
-                    f"{x_name} was given, but this forecaster was fitted without exogenous X."
-                )
-            return None
-        if X is None:
-            raise ValueError(
-                f"{x_name} is required: this forecaster was fitted with {self.n_exog_} "
-                f"exogenous features; pass their values aligned with {y_name}."
-            )
-        exogenous = check_series(X, name=x_name)
-        check_paired_series(series, exogenous, x_name=y_name, y_name=x_name)
-        _check_width(exogenous, self.n_exog_, x_name)
-        return exogenous
-
-    def _check_future(self, X, n_contexts, n_steps):
-        """Validate future exogenous inputs: one (n_steps, e) series per context, or None.
-
-        A single future series is shared by all context series.
-        """
-        if self.n_exog_ == 0:
-            if X is not None:
-                raise ValueError("X was given, but this forecaster was fitted without exogenous X.")
-            return None
-        if X is None:
-            raise ValueError(
-                f"X is required: this forecaster was fitted with {self.n_exog_} exogenous "
-                f"features, so predict needs their values over the {n_steps} forecast steps."
-            )
-        future = check_series(X, name="X")
-        _check_width(future, self.n_exog_, "X")
-        if any(length != n_steps for length in future.lengths):
-            raise ValueError(f"X must have n_steps={n_steps} rows per series; got lengths "
-                             f"{future.lengths}.")
-        if len(future) == 1:
-            return future.series * n_contexts
-        if len(future) != n_contexts:
-            raise ValueError(f"X holds {len(future)} series but {n_contexts} context series "
-                             "are forecast; they must match.")
-        return future.series
-
     @staticmethod
     def _formats(raw, series):
         """format_forecast arguments per context series; None for a 3-D block."""
