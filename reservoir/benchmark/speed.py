@@ -25,6 +25,7 @@ import json
 import statistics
 import sys
 import time
+from functools import partial
 
 import numpy as np
 
@@ -144,10 +145,9 @@ def product_crossover(sizes=(30, 100, 300, 1000), densities=(0.05, 0.1, 0.2, 0.3
         for density in densities:
             W = sparse.random(n_units, n_units, density=density, format="csr", random_state=rng)
             for batch in batches:
-                shape = (n_units,) if batch == 1 else (n_units, batch)
-                x = rng.standard_normal(shape)
                 seconds = {
-                    kind: _seconds_per_product(matrix, x, n_products, repeats)
+                    kind: measure(partial(_matvec_floor, matrix, n_products, batch),
+                                  repeats) / n_products
                     for kind, matrix in (("sparse", W), ("dense", W.toarray()))
                 }
                 rows.append({"n_units": n_units, "density": density, "batch": batch,
@@ -155,19 +155,6 @@ def product_crossover(sizes=(30, 100, 300, 1000), densities=(0.05, 0.1, 0.2, 0.3
                              "dense_us": 1e6 * seconds["dense"],
                              "faster": min(seconds, key=seconds.get)})
     return rows
-
-
-def _seconds_per_product(W, x, n_products, repeats):
-    """Median seconds of one ``out += W @ x`` with the ESN loop's kernel for W."""
-    batch = 1 if x.ndim == 1 else x.shape[1]
-    add_product = _product_accumulator(W, batch)
-    out, scratch = np.zeros_like(x), np.empty_like(x)
-
-    def run():
-        for _ in range(n_products):
-            add_product(x, out, scratch)
-
-    return measure(run, repeats) / n_products
 
 
 def format_crossover(rows) -> str:
