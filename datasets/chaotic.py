@@ -166,13 +166,12 @@ def _integrate_delay_rk4(rhs, history, delay_steps, dt, n_internal):
     half = 0.5 * dt
     for i in range(n_internal):
         j = i - delay_steps  # grid index of t - tau
-        if j < 0:  # the whole delayed interval lies in the constant history
-            lag_start = lag_mid = lag_end = history
-        else:
-            lag_start, lag_end = values[j], values[j + 1]
-            lag_mid = 0.5 * (lag_start + lag_end) + dt * (slopes[j] - slopes[j + 1]) / 8.0
+        delayed = j >= 0  # else the whole delayed interval lies in the constant history
+        lag_start, lag_end = (values[j], values[j + 1]) if delayed else (history, history)
         k1 = rhs(x, lag_start)
-        slopes.append(k1)
+        slopes.append(k1)  # appended first: with delay_steps == 1, slopes[j + 1] is this k1
+        lag_mid = (0.5 * (lag_start + lag_end) + dt * (slopes[j] - slopes[j + 1]) / 8.0
+                   if delayed else history)
         k2 = rhs(x + half * k1, lag_mid)
         k3 = rhs(x + half * k2, lag_mid)
         k4 = rhs(x + dt * k3, lag_end)

@@ -114,6 +114,13 @@ def test_mackey_glass_matches_an_independent_euler_integration():
     np.testing.assert_allclose(x, euler, atol=2e-4)
 
 
+def test_mackey_glass_with_a_delay_of_one_step_matches_a_fine_integration():
+    # tau == dt: the delayed interval ends at the current grid point.
+    coarse = mackey_glass(40, tau=0.5, dt=0.5, sample_step=0.5, discard=0, random_state=2)
+    fine = mackey_glass(40, tau=0.5, dt=0.05, sample_step=0.5, discard=0, random_state=2)
+    np.testing.assert_allclose(coarse, fine, atol=1e-4)
+
+
 def test_mackey_glass_tau17_statistics():
     x = mackey_glass(3000, random_state=0)
     assert 0.2 < x.min() < 0.5
