@@ -22,7 +22,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from ._validation import check_in_range
+from ._validation import _looks_like_list_of_series, check_in_range
 
 __all__ = [
     "PrecisionRecallF1",
@@ -76,7 +76,7 @@ def _is_list_of_series(values) -> bool:
     """A list of arrays is several series; a nested list of numbers is one array
     (the rule of :func:`reservoir._validation.check_series`)."""
     return (isinstance(values, (list, tuple)) and len(values) > 0
-            and all(hasattr(v, "shape") and np.ndim(v) >= 1 for v in values))
+            and _looks_like_list_of_series(values))
 
 
 def _per_series(values, name):

@@ -189,8 +189,9 @@ def check_series(X, *, name: str = "X", dtype=np.float64, min_length: int = 1) -
 
 
 def _looks_like_list_of_series(X) -> bool:
-    """A list of arrays/pandas objects is several series; nested lists of numbers are one array."""
-    return all(hasattr(x, "shape") for x in X)
+    """A list of arrays/pandas objects is several series; nested lists of numbers (numpy
+    scalars included) are one array."""
+    return all(hasattr(x, "shape") and np.ndim(x) >= 1 for x in X)
 
 
 def check_paired_series(X: SeriesSet, y: SeriesSet, *, x_name="X", y_name="y") -> None:

@@ -16,6 +16,12 @@ Y_PRED = Y_TRUE + RNG.normal(scale=0.3, size=(50, 3))
 
 
 # -- RMSE / NRMSE --------------------------------------------------------------------------------
+def test_a_list_of_numpy_scalars_is_one_series_like_a_list_of_floats():
+    values = np.array([0.0, 1.0, 3.0])
+    assert rmse(list(values), [1.0, 1.0, 1.0]) == rmse(values.tolist(), [1.0, 1.0, 1.0])
+    assert rmse(list(values), [1.0, 1.0, 1.0]) == pytest.approx(np.sqrt(5 / 3))
+
+
 def test_rmse_known_value_and_agreement_with_scikit_learn():
     assert rmse([0.0, 0.0, 0.0, 0.0], [1.0, -1.0, 1.0, -1.0]) == 1.0
     assert rmse([1.0, 2.0], [1.0, 2.0]) == 0.0
