@@ -247,15 +247,22 @@ class ESN(BaseReservoir):
         """W in the format that is fastest for the time loop of ``batch`` series.
 
         Sparse (CSR) unless W is dense enough for a BLAS product to win; see
-        ``DENSE_LOOP_MIN_DENSITY``.
+        ``DENSE_LOOP_MIN_DENSITY``. A dense copy is made once per ``W_`` and
+        kind, not at every ``simulate`` call (closed-loop forecasting calls it
+        once per step); replacing ``W_`` (as :mod:`reservoir.analysis` does)
+        starts a fresh cache.
         """
         W = self.W_
         if not sp.issparse(W):
             return W
-        min_density = DENSE_LOOP_MIN_DENSITY["single" if batch == 1 else "batch"]
-        if W.nnz > min_density * W.shape[0] * W.shape[1]:
-            return W.toarray()
-        return W
+        kind = "single" if batch == 1 else "batch"
+        cache = getattr(self, "_loop_matrices", None)
+        if cache is None or cache[0] is not W:
+            cache = self._loop_matrices = (W, {})
+        if kind not in cache[1]:
+            dense = W.nnz > DENSE_LOOP_MIN_DENSITY[kind] * W.shape[0] * W.shape[1]
+            cache[1][kind] = W.toarray() if dense else W
+        return cache[1][kind]
 
     def simulate(self, inputs, state, rng=None):
         """Advance a block of equal-length series.

@@ -219,3 +219,13 @@ def test_loop_matrix_follows_the_density_crossover(connectivity, single_dense, b
     assert isinstance(esn._loop_matrix(3), np.ndarray) == batch_dense
     # Whichever kernel each path picked, one series and a block give the same states.
     np.testing.assert_allclose(esn.transform(U)[2], esn.transform(U[2]), rtol=1e-12, atol=1e-14)
+
+
+def test_dense_loop_matrix_is_made_once_per_weight_matrix():
+    U = np.random.default_rng(1).uniform(-1, 1, (3, 40, 1))
+    esn = ESN(n_units=60, connectivity=0.5, random_state=0).fit(U)
+    first = esn._loop_matrix(1)
+    esn.transform(U[0])
+    assert esn._loop_matrix(1) is first and isinstance(first, np.ndarray)
+    esn.W_ = esn.W_ * 0.5  # a new W_ (as analysis rescaling does) is not served stale
+    np.testing.assert_allclose(esn._loop_matrix(1), 0.5 * first)
