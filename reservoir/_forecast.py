@@ -170,8 +170,8 @@ def warn_if_diverged(path, reference_scale, *, factor=1e3, name="forecast"):
 
     Parameters
     ----------
-    path : ndarray
-        Generated values.
+    path : ndarray of shape (n_steps,), (n_steps, d) or (n_series, n_steps, d)
+        Generated values; the reported step counts along the ``n_steps`` axis.
     reference_scale : float
         Typical magnitude of the training data (e.g. max absolute value).
     factor : float
@@ -186,8 +186,9 @@ def warn_if_diverged(path, reference_scale, *, factor=1e3, name="forecast"):
     finite = np.isfinite(path)
     limit = factor * max(float(reference_scale), np.finfo(float).tiny)
     if not finite.all():
-        finite_steps = finite.all(axis=tuple(range(1, path.ndim))) if path.ndim > 1 else finite
-        step = int(np.argmin(finite_steps))
+        step_axis = 1 if path.ndim == 3 else 0
+        other_axes = tuple(axis for axis in range(path.ndim) if axis != step_axis)
+        step = int(np.argmin(finite.all(axis=other_axes)))
         warnings.warn(
             f"The closed-loop {name} diverged: non-finite values from step {step}. "
             "Lower the spectral radius, add state_noise or increase the ridge alpha.",

@@ -12,7 +12,11 @@ from sklearn.utils.estimator_checks import check_estimator
 
 import reservoir.estimators as estimators_module
 from reservoir import ESN, ReservoirForecaster, ReservoirRegressor, RidgeReadout
-from reservoir._forecast import ForecastDivergenceWarning, check_future_exogenous
+from reservoir._forecast import (
+    ForecastDivergenceWarning,
+    check_future_exogenous,
+    warn_if_diverged,
+)
 from reservoir.estimators import expected_failed_checks
 
 
@@ -313,3 +317,15 @@ def test_future_exogenous_is_shared_or_one_per_forecast():
         check_future_exogenous(one[:, :1], 2, 3, 1)
     with pytest.raises(ValueError, match="X is required"):
         check_future_exogenous(None, 2, 3, 1)
+
+
+@pytest.mark.parametrize("shape", [(10,), (10, 2), (3, 10, 2)])
+def test_divergence_warning_names_the_first_non_finite_step(shape):
+    path = np.zeros(shape)
+    if len(shape) == 3:
+        path[1, 7:] = np.nan  # only the second series diverges, from step 7
+    else:
+        path[7:] = np.nan
+    with pytest.warns(ForecastDivergenceWarning, match="non-finite values from step 7"):
+        assert warn_if_diverged(path, 1.0)
+    assert not warn_if_diverged(np.zeros(shape), 1.0)

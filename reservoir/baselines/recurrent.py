@@ -426,7 +426,7 @@ class _RecurrentForecaster(_RecurrentEstimator):
             formats, layout = self._formats(context, series), series.layout
         futures = check_future_exogenous(X, self.n_exog_, n_steps, len(contexts))
         paths = self._generate(contexts, futures, n_steps)
-        warn_if_diverged(np.concatenate(paths), self.scale_)
+        warn_if_diverged(np.stack(paths), self.scale_)
         if formats is None:
             return np.stack(paths)
         forecasts = [format_forecast(path, **fmt)
