@@ -400,21 +400,25 @@ class ReservoirForecaster(_ReservoirModel):
         return template.restore(forecasts)
 
     def _closed_loop(self, state, features, n_steps, future_X):
-        """Feed predictions back: (B, S) states, (B, F) features -> (B, n_steps, d) paths."""
+        """Feed predictions back: (B, S) states, (B, F) features -> (B, n_steps, d) paths.
+
+        A series whose prediction turns non-finite is NaN from the next step on;
+        the other series of the batch go on.
+        """
         n_series = len(state)
-        paths = np.empty((n_series, n_steps, self.n_outputs_))
+        paths = np.full((n_series, n_steps, self.n_outputs_), np.nan)
         rng = self.reservoir_.noise_rng()
         for i in range(n_steps):
             y_next = self._readout_predict(features)
             paths[:, i] = y_next
-            if i == n_steps - 1:
-                break
-            if not np.all(np.isfinite(y_next)):
-                paths[:, i + 1:] = np.nan
+            if i == n_steps - 1 or not np.isfinite(y_next).all(axis=1).any():
                 break
             u = y_next if future_X is None else np.concatenate([y_next, future_X[:, i]], axis=1)
-            out, state = self.reservoir_.simulate(u[:, None, :], state, rng=rng)
+            with np.errstate(invalid="ignore", over="ignore"):  # from diverged series only
+                out, state = self.reservoir_.simulate(u[:, None, :], state, rng=rng)
             features = self._features(out[:, 0], u)
+        diverged = np.maximum.accumulate(~np.isfinite(paths).all(axis=2), axis=1)
+        paths[:, 1:][diverged[:, :-1]] = np.nan
         return paths
 
     def predict_next(self, y, X=None):

@@ -229,6 +229,27 @@ def test_divergence_warns():
         model.predict(10)
 
 
+class NaNAboveFiveReadout(RegressorMixin, BaseEstimator):
+    """Persistence of the current input, NaN where it exceeds 5."""
+
+    def fit(self, X, y):
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict(self, X):
+        return np.where(np.abs(X[:, -1]) > 5, np.nan, X[:, -1])
+
+
+def test_one_diverging_series_does_not_blank_the_others():
+    y = sine(200)
+    model = ReservoirForecaster(ESN(n_units=10, random_state=0), NaNAboveFiveReadout(),
+                                washout=10).fit(y)
+    with pytest.warns(ForecastDivergenceWarning, match="from step 0"):
+        paths = model.predict(5, context=[np.r_[y[:49], 0.5], np.r_[y[:49], 10.0]])
+    np.testing.assert_array_equal(paths[0], np.full(5, 0.5))
+    assert np.isnan(paths[1]).all()
+
+
 def test_no_warning_for_a_good_forecast():
     model = ReservoirForecaster(ESN(n_units=50, random_state=0), washout=20).fit(sine(300))
     with warnings.catch_warnings():
