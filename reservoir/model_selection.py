@@ -537,7 +537,7 @@ def _cv_results(candidates, scores):
         results[f"split{k}_test_score"] = scores[:, k]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows of failed configurations
-        mean = np.nanmean(scores, axis=1) if scores.size else np.full(len(candidates), np.nan)
+        mean = np.nanmean(scores, axis=1)
         results["std_test_score"] = np.nanstd(scores, axis=1)
     results["mean_test_score"] = mean
     ranked = np.where(np.isnan(mean), -np.inf, mean)
@@ -641,6 +641,7 @@ def search_hyperparameters(estimator, param_distributions, y, X=None, *, n_iter=
     >>> result.n_configurations
     2
     """
+    n_iter = int(check_in_range(n_iter, "n_iter", 1, integer=True))
     if is_regressor(estimator):
         if X is None:
             raise ValueError("X is required for a regressor: it is the input series.")

@@ -218,6 +218,9 @@ def test_search_bad_input(mg, narma_data):
     u, y = narma_data
     with pytest.raises(ValueError, match="horizon"):
         search_hyperparameters(small_regressor(), {}, y, X=u, horizon=5)
+    for n_iter in (0, 2.5):
+        with pytest.raises(ValueError, match="n_iter"):
+            search_hyperparameters(small_forecaster(), {}, mg, n_iter=n_iter)
 
 
 # --- ridge_alpha_path -----------------------------------------------------------------------
