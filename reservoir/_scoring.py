@@ -32,7 +32,10 @@ class SequenceRegressorMixin(RegressorMixin):
         float
         """
         inputs, targets, washout = check_supervised_series(self, X, y, self.washout)
-        predictions = self.predict(inputs.series)
+        predictions = self.predict(X)  # X as given, so its feature names are checked as in fit
+        if inputs.layout == "single":
+            predictions = [predictions]
         y_true = np.concatenate([t[washout:] for t in targets.series])
-        y_pred = np.concatenate([p.reshape(len(p), -1)[washout:] for p in predictions])
+        y_pred = np.concatenate([np.asarray(p).reshape(len(p), -1)[washout:]
+                                 for p in predictions])
         return r2_score(y_true, y_pred, sample_weight=sample_weight)

@@ -7,6 +7,7 @@ import pytest
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import Ridge
+from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.utils.estimator_checks import check_estimator
 
@@ -350,3 +351,26 @@ def test_divergence_warning_names_the_first_non_finite_step(shape):
     with pytest.warns(ForecastDivergenceWarning, match="non-finite values from step 7"):
         assert warn_if_diverged(path, 1.0)
     assert not warn_if_diverged(np.zeros(shape), 1.0)
+
+
+@pytest.mark.parametrize("layout", ["frame", "list", "block"])
+def test_score_is_washout_r2_without_feature_name_warnings(layout):
+    t = np.arange(200)
+    X, y = np.sin(t / 5), np.cos(t / 5)
+    model = ReservoirRegressor(ESN(n_units=20, random_state=0), washout=10)
+    if layout == "frame":
+        X = pd.DataFrame({"a": X})
+        expected_true, expected_pred = y[10:], lambda m: np.asarray(m.predict(X))[10:]
+    elif layout == "list":
+        X, y = [X[:120, None], X[120:, None]], [y[:120], y[120:]]
+        expected_true = np.r_[y[0][10:], y[1][10:]]
+        expected_pred = lambda m: np.concatenate([p[10:] for p in m.predict(X)])  # noqa: E731
+    else:
+        X, y = X.reshape(2, 100, 1), y.reshape(2, 100, 1)
+        expected_true = y[:, 10:].ravel()
+        expected_pred = lambda m: m.predict(X)[:, 10:].ravel()  # noqa: E731
+    model.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        score = model.score(X, y)
+    assert score == pytest.approx(r2_score(expected_true, expected_pred(model)))
