@@ -87,13 +87,18 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_in_range
 from .base import BaseReservoir
-from .weights import input_matrix, reservoir_matrix, scale_to_spectral_radius
+from .weights import (
+    _DISTRIBUTIONS,
+    _draw_values,
+    input_matrix,
+    reservoir_matrix,
+    scale_to_spectral_radius,
+)
 
 __all__ = ["LSM", "LiquidActivityWarning", "column_positions", "column_connectivity"]
 
 _TOPOLOGIES = ("random", "column")
 _ENCODINGS = ("current", "poisson")
-_WEIGHT_DISTRIBUTIONS = ("normal", "uniform")
 #: Connection strength C of the column topology, (presynaptic, postsynaptic) type,
 #: from Maass, Natschläger & Markram (2002): 0.3 EE, 0.2 EI, 0.4 IE, 0.1 II.
 COLUMN_CONNECTION_PROBABILITY = {("E", "E"): 0.3, ("E", "I"): 0.2, ("I", "E"): 0.4, ("I", "I"): 0.1}
@@ -548,7 +553,7 @@ class LSM(BaseReservoir):
                        high_inclusive=False)
         check_in_range(self.inhibition_balance, "inhibition_balance", 0)
         self._check_choice(self.topology, "topology", _TOPOLOGIES)
-        self._check_choice(self.weight_distribution, "weight_distribution", _WEIGHT_DISTRIBUTIONS)
+        self._check_choice(self.weight_distribution, "weight_distribution", _DISTRIBUTIONS)
         self._check_choice(self.input_encoding, "input_encoding", _ENCODINGS)
         check_in_range(self.n_connections, "n_connections", 1, integer=True)
         if self.connectivity is not None:
@@ -660,7 +665,7 @@ class LSM(BaseReservoir):
             self.positions_ = column_positions(self.n_units, self.grid_shape)
             mask = column_connectivity(self.positions_, self.inhibitory_,
                                        self.connection_lambda, rng).tocoo()
-            values = np.abs(_draw(rng, mask.nnz, self.weight_distribution))
+            values = np.abs(_draw_values(rng, mask.nnz, self.weight_distribution))
             return sp.csr_matrix((values, (mask.row, mask.col)), shape=mask.shape)
         self.positions_ = None
         W = reservoir_matrix(
@@ -808,12 +813,6 @@ class LSM(BaseReservoir):
                 "background_current.",
                 LiquidActivityWarning, stacklevel=4,
             )
-
-
-def _draw(rng, size, distribution):
-    if distribution == "normal":
-        return rng.standard_normal(size)
-    return rng.uniform(-1.0, 1.0, size)
 
 
 class _SpikeTally:
