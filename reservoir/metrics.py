@@ -21,7 +21,6 @@ References
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 from sklearn.base import clone
 
 from ._classification_metrics import (
@@ -31,6 +30,7 @@ from ._classification_metrics import (
     precision_recall_f1,
 )
 from ._validation import check_in_range, check_series, check_washout
+from .readouts import RidgeReadout
 
 __all__ = [
     "rmse",
@@ -358,8 +358,8 @@ def memory_capacity(
             "training steps; both need at least 2. Increase n_steps."
         )
     split = len(delayed) - n_test
-    coef, intercept = _ridge_solve(features[:split], delayed[:split], alpha)
-    predicted = features[split:] @ coef + intercept
+    readout = RidgeReadout(alpha=alpha).fit(features[:split], delayed[:split])
+    predicted = readout.predict(features[split:])
     curve = _squared_correlations(delayed[split:], predicted)
     mc = float(curve.sum())
     return (mc, curve) if return_curve else mc
@@ -395,20 +395,6 @@ def _reservoir_states(reservoir, u):
     if not np.all(np.isfinite(states)):
         raise ValueError("The reservoir states contain NaN or infinity.")
     return states
-
-
-def _ridge_solve(X, Y, alpha):
-    """Ridge regression with intercept for all columns of Y at once (one factorization)."""
-    x_mean, y_mean = X.mean(axis=0), Y.mean(axis=0)
-    Xc = X - x_mean
-    gram = Xc.T @ Xc
-    gram[np.diag_indices_from(gram)] += alpha
-    rhs = Xc.T @ (Y - y_mean)
-    try:
-        coef = scipy.linalg.solve(gram, rhs, assume_a="pos")
-    except (np.linalg.LinAlgError, scipy.linalg.LinAlgError):
-        coef = scipy.linalg.lstsq(gram, rhs)[0]  # singular Gram matrix (alpha=0, rank-deficient)
-    return coef, y_mean - x_mean @ coef
 
 
 def _squared_correlations(targets, predictions):
