@@ -109,15 +109,6 @@ def _check_width(series, expected, name):
         )
 
 
-def _is_1d(raw, series):
-    """Whether every series of a validated input was passed 1-D (then outputs are 1-D too)."""
-    if series.layout == "single":
-        return series.was_1d
-    if series.layout == "list":
-        return all(np.ndim(item) == 1 for item in raw)
-    return False
-
-
 def _format_of(raw):
     """Keyword arguments of :func:`format_forecast` for a forecast continuing ``raw``."""
     if type(raw).__module__.split(".")[0] == "pandas":
@@ -325,7 +316,7 @@ class _RecurrentRegressor(SequenceRegressorMixin, _RecurrentEstimator):
         record_n_features(self, inputs, reset=True)
         self._fit_sequences(inputs.series, targets.series, washout)
         self.n_outputs_ = targets.n_features
-        self._targets_1d_ = _is_1d(y, targets)
+        self._targets_1d_ = targets.was_1d
         return self
 
     def predict(self, X):
@@ -455,7 +446,7 @@ class _RecurrentForecaster(_RecurrentEstimator):
         inputs = _join(series.series, exogenous)
         record_n_features(self, SeriesSet(inputs, series.layout), reset=False)
         outputs = self._run_series(inputs)
-        if _is_1d(y, series):
+        if series.was_1d:
             outputs = [out[:, 0] for out in outputs]
         return series.restore(outputs)
 
