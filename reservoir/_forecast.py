@@ -18,7 +18,9 @@ from ._validation import check_paired_series, check_series
 
 __all__ = [
     "ForecastDivergenceWarning",
+    "check_divergence_factor",
     "check_n_steps",
+    "training_range",
     "check_exogenous",
     "check_future_exogenous",
     "future_index",
@@ -36,6 +38,20 @@ def check_n_steps(n_steps) -> int:
     if isinstance(n_steps, bool) or not isinstance(n_steps, numbers.Integral) or n_steps < 1:
         raise ValueError(f"n_steps must be a positive integer; got {n_steps!r}.")
     return int(n_steps)
+
+
+def check_divergence_factor(factor) -> float:
+    """Validate ``divergence_factor``: a finite number > 0."""
+    if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not (
+            np.isfinite(factor) and factor > 0):
+        raise ValueError(f"divergence_factor must be a finite number > 0; got {factor!r}.")
+    return float(factor)
+
+
+def training_range(series) -> tuple:
+    """Per-feature (low, high) of a list of (T_i, d) series: the reference of divergence checks."""
+    stacked = np.concatenate([np.asarray(s, dtype=np.float64) for s in series])
+    return stacked.min(axis=0), stacked.max(axis=0)
 
 
 def check_exogenous(X, series, n_exog=None, *, x_name="X", y_name="y"):
@@ -165,45 +181,54 @@ def format_forecast(values, *, was_1d=False, index=None, columns=None, name=None
     return pd.DataFrame(values, index=future, columns=columns)
 
 
-def warn_if_diverged(path, reference_scale, *, factor=1e3, name="forecast"):
-    """Warn (ForecastDivergenceWarning) when a closed-loop path is non-finite or explodes.
+def warn_if_diverged(path, reference_range, *, factor=1.0, name="forecast"):
+    """Warn (ForecastDivergenceWarning) when a closed-loop path is non-finite or leaves the
+    range of the training data by more than ``factor`` times its width.
 
     Parameters
     ----------
     path : ndarray of shape (n_steps,), (n_steps, d) or (n_series, n_steps, d)
         Generated values; the reported step counts along the ``n_steps`` axis.
-    reference_scale : float
-        Typical magnitude of the training data (e.g. max absolute value).
-    factor : float
-        A value beyond ``factor * reference_scale`` counts as exploding.
+    reference_range : (low, high)
+        Per-feature (arrays of shape (d,)) or overall bounds of the training
+        data, e.g. from :func:`training_range`.
+    factor : float, default=1.0
+        A value below ``low - factor * (high - low)`` or above
+        ``high + factor * (high - low)`` counts as divergence: with 1.0, a
+        forecast that strays one training range beyond what was ever observed.
 
     Returns
     -------
     bool
         True when divergence was detected.
     """
-    path = np.asarray(path)
+    path = np.asarray(path, dtype=np.float64)
+    step_axis = 1 if path.ndim == 3 else 0
+    other_axes = tuple(axis for axis in range(path.ndim) if axis != step_axis)
+    remedy = ("Lower the spectral radius, add state_noise or increase the ridge alpha "
+              "(or raise divergence_factor if the series may leave its training range).")
     finite = np.isfinite(path)
-    limit = factor * max(float(reference_scale), np.finfo(float).tiny)
     if not finite.all():
-        step_axis = 1 if path.ndim == 3 else 0
-        other_axes = tuple(axis for axis in range(path.ndim) if axis != step_axis)
         step = int(np.argmin(finite.all(axis=other_axes)))
-        warnings.warn(
-            f"The closed-loop {name} diverged: non-finite values from step {step}. "
-            "Lower the spectral radius, add state_noise or increase the ridge alpha.",
-            ForecastDivergenceWarning,
-            stacklevel=3,
-        )
+        warnings.warn(f"The closed-loop {name} diverged: non-finite values from step {step}. "
+                      + remedy, ForecastDivergenceWarning, stacklevel=3)
         return True
-    if path.size and np.abs(path).max() > limit:
-        warnings.warn(
-            f"The closed-loop {name} is exploding: |values| reach {np.abs(path).max():.3g}, "
-            f"more than {factor:g} times the scale of the training data "
-            f"({reference_scale:.3g}). Lower the spectral radius, add state_noise or "
-            "increase the ridge alpha.",
-            ForecastDivergenceWarning,
-            stacklevel=3,
-        )
-        return True
-    return False
+    low, high = (np.asarray(bound, dtype=np.float64) for bound in reference_range)
+    width = high - low
+    width = np.where(width > 0, width, np.maximum(np.maximum(np.abs(low), np.abs(high)), 1.0))
+    lower, upper = low - factor * width, high + factor * width
+    outside = (path < lower) | (path > upper)
+    if path.ndim == 1:
+        outside = outside.reshape(-1, 1)
+    if not outside.any():
+        return False
+    step = int(np.argmax(outside.any(axis=other_axes if path.ndim > 1 else (1,))))
+    warnings.warn(
+        f"The closed-loop {name} is diverging: from step {step} it leaves the range of the "
+        f"training data ({np.min(low):.3g} to {np.max(high):.3g}) by more than "
+        f"divergence_factor={factor:g} times its width (values reach "
+        f"{path.min():.3g} to {path.max():.3g}). " + remedy,
+        ForecastDivergenceWarning,
+        stacklevel=3,
+    )
+    return True

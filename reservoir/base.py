@@ -21,6 +21,7 @@ that honours this contract works in all of them.
 
 from __future__ import annotations
 
+import warnings
 from abc import ABCMeta, abstractmethod
 
 import numpy as np
@@ -30,7 +31,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_series, group_by_length, record_n_features
 
-__all__ = ["BaseReservoir", "resolve_dtype"]
+__all__ = [
+    "BaseReservoir",
+    "NonFiniteStateWarning",
+    "ReservoirWarning",
+    "SaturationWarning",
+    "resolve_dtype",
+]
 
 _DTYPES = {"float64": np.float64, "float32": np.float32}
 
@@ -41,6 +48,25 @@ def resolve_dtype(dtype):
     if key not in _DTYPES:
         raise ValueError(f"dtype must be 'float64' or 'float32'; got {dtype!r}.")
     return _DTYPES[key]
+
+
+#: |x| beyond which a tanh unit counts as saturated: its derivative is below 0.02, so the
+#: unit passes on little more than the sign of its input.
+SATURATION_LEVEL = 0.99
+#: Estimators warn when more than this fraction of the training state values are saturated.
+SATURATION_WARNING_FRACTION = 0.5
+
+
+class ReservoirWarning(RuntimeWarning):
+    """A reservoir runs in a regime where its states carry little or no information."""
+
+
+class SaturationWarning(ReservoirWarning):
+    """Most state values sit at the limits of a saturating activation."""
+
+
+class NonFiniteStateWarning(ReservoirWarning):
+    """A reservoir's states became infinite or NaN."""
 
 
 class BaseReservoir(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
@@ -65,6 +91,42 @@ class BaseReservoir(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
     @abstractmethod
     def simulate(self, inputs, state, rng=None):
         """Advance (B, T, d) inputs from (B, S) states; return (states_out, final_state)."""
+
+    def saturated_count(self, states):
+        """Number of state values in the saturated range of the activation, or None.
+
+        None (the default) for reservoirs without a saturating activation; tanh
+        reservoirs count the values with ``|x| > SATURATION_LEVEL``. Estimators
+        use it to warn (:class:`SaturationWarning`) when most training states
+        are saturated.
+
+        Parameters
+        ----------
+        states : ndarray (..., n_features_out_)
+
+        Returns
+        -------
+        int or None
+        """
+        return None
+
+    def _regime(self) -> str:
+        """The parameters that set the reservoir's dynamics, for warning messages."""
+        names = ("spectral_radius", "activation", "leak_rate", "input_scaling")
+        return ", ".join(f"{name}={getattr(self, name)!r}" for name in names
+                         if hasattr(self, name))
+
+    def _warn_if_non_finite(self, inputs, final_state):
+        """Warn when finite inputs drove the state to inf/NaN (it then stays non-finite)."""
+        if np.isfinite(final_state).all() or not np.isfinite(inputs).all():
+            return
+        warnings.warn(
+            f"The states of {type(self).__name__}({self._regime()}) became infinite or NaN: "
+            "the reservoir is unstable for these inputs. Lower spectral_radius (below 1 "
+            "for a linear reservoir), use a saturating activation ('tanh'), or scale the "
+            "inputs down (scale='standard' in the estimators).",
+            NonFiniteStateWarning, stacklevel=3,
+        )
 
     # -- shared machinery ----------------------------------------------------------
     @property

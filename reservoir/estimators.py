@@ -14,17 +14,22 @@ memory does not grow with the length of the training series.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from ._forecast import (
+    check_divergence_factor,
     check_exogenous,
     check_future_exogenous,
     check_n_steps,
     format_forecast,
+    training_range,
     warn_if_diverged,
 )
+from ._scaling import SeriesScaler, check_scale
 from ._scoring import SequenceRegressorMixin
 from ._validation import (
     SeriesSet,
@@ -34,6 +39,7 @@ from ._validation import (
     group_by_length,
     record_n_features,
 )
+from .base import SATURATION_LEVEL, SATURATION_WARNING_FRACTION, SaturationWarning
 from .esn import ESN
 from .readouts import RidgeReadout
 
@@ -80,15 +86,54 @@ def expected_failed_checks(estimator) -> dict[str, str]:
     return sequence
 
 
+class _StateMonitor:
+    """Watches the training states of one fit: refuses non-finite ones, counts saturated ones."""
+
+    def __init__(self, reservoir):
+        self.reservoir = reservoir
+        self.n_saturated = 0
+        self.n_values = 0
+
+    def observe(self, states):
+        """Check one block of states (..., n_features_out_)."""
+        if not np.isfinite(states).all():
+            raise ValueError(
+                f"The reservoir's training states are infinite or NaN "
+                f"({type(self.reservoir).__name__}({self.reservoir._regime()})): the "
+                "reservoir is unstable for these inputs, so no readout can be fitted. Lower "
+                "spectral_radius, use activation='tanh', or scale the inputs (scale='standard')."
+            )
+        count = self.reservoir.saturated_count(states)
+        if count is not None:
+            self.n_saturated += count
+            self.n_values += states.size
+
+    def warn_if_saturated(self):
+        """Warn when most training state values were saturated."""
+        if not self.n_values or self.n_saturated <= SATURATION_WARNING_FRACTION * self.n_values:
+            return
+        warnings.warn(
+            f"{self.n_saturated / self.n_values:.0%} of the reservoir's training state values "
+            f"are saturated (|x| > {SATURATION_LEVEL}): its units pass on little more than "
+            f"the sign of their input ({type(self.reservoir).__name__}"
+            f"({self.reservoir._regime()})). Scale the inputs (scale='standard' in the "
+            "estimator) or lower input_scaling, bias_scaling or spectral_radius.",
+            SaturationWarning, stacklevel=4,
+        )
+
+
 class _ReservoirModel(BaseEstimator):
     """Shared machinery: building the reservoir and readout, feature blocks, readout calls."""
+
+    #: ESN parameters of the default reservoir (``reservoir=None``) besides the ESN's defaults.
+    _default_reservoir_params: dict = {}
 
     def _build(self, inputs: list):
         """Clone and fit the reservoir on ``inputs``; clone the readout."""
         if not isinstance(self.include_input, bool):
             raise ValueError(f"include_input must be True or False; got {self.include_input!r}.")
         reservoir = self.reservoir if self.reservoir is not None else ESN(
-            random_state=self.random_state
+            random_state=self.random_state, **self._default_reservoir_params
         )
         self.reservoir_ = clone(reservoir).fit(inputs)
         self.readout_ = clone(self.readout if self.readout is not None else RidgeReadout())
@@ -108,6 +153,7 @@ class _ReservoirModel(BaseEstimator):
         reservoir, whose state at t depends on later steps).
         """
         rng = self.reservoir_.noise_rng()
+        monitor = _StateMonitor(self.reservoir_)
         for length, members in group_by_length([len(u) for u in inputs]).items():
             U = np.stack([inputs[i] for i in members])
             Y = np.stack([targets[i] for i in members])
@@ -120,8 +166,10 @@ class _ReservoirModel(BaseEstimator):
                 keep = max(washout - start, 0)
                 if keep >= stop - start:
                     continue
+                monitor.observe(states[:, keep:])
                 F = self._features(states[:, keep:], U[:, start + keep:stop])
                 yield F.reshape(-1, F.shape[-1]), Y[:, start + keep:stop].reshape(-1, Y.shape[-1])
+        monitor.warn_if_saturated()
 
     def _fit_readout(self, blocks):
         """Fit the readout on feature blocks: streamed for RidgeReadout, concatenated otherwise."""
@@ -166,6 +214,13 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
     include_input : bool, default=True
         Concatenate the current input to the state before the readout, as in
         Jaeger's and Lukoševičius' ESNs.
+    scale : {"standard", "minmax", None}, default="standard"
+        How inputs and targets are brought to the reservoir's working range,
+        with statistics of the training data (see :mod:`reservoir._scaling`):
+        each feature to zero mean and unit variance, its training range to
+        [-1, 1], or left as given. The reservoir's defaults are tuned for
+        inputs of unit spread around zero. Predictions are returned in the
+        units of ``y``.
     random_state : int, RandomState instance or None
         Seed of the default reservoir (ignored when ``reservoir`` is given,
         which keeps its own seed).
@@ -173,9 +228,16 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
     Attributes
     ----------
     reservoir_ : fitted reservoir
-    readout_ : fitted readout
+    readout_ : fitted readout (on scaled inputs and targets)
+    input_scaler_, target_scaler_ : reservoir._scaling.SeriesScaler
+        The fitted scaling of ``X`` and ``y`` (identity maps when ``scale=None``).
     n_features_in_ : int
     n_outputs_ : int
+
+    Warns
+    -----
+    reservoir.base.SaturationWarning
+        At fit, when most training state values of a tanh reservoir are saturated.
 
     Examples
     --------
@@ -187,11 +249,12 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
     """
 
     def __init__(self, reservoir=None, readout=None, washout=0, include_input=True,
-                 random_state=None):
+                 scale="standard", random_state=None):
         self.reservoir = reservoir
         self.readout = readout
         self.washout = washout
         self.include_input = include_input
+        self.scale = scale
         self.random_state = random_state
 
     def fit(self, X, y):
@@ -206,12 +269,17 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
         -------
         self
         """
+        check_scale(self.scale)
         Xs, ys, washout = check_supervised_series(self, X, y, self.washout)
         record_n_features(self, Xs, reset=True)
         self.n_outputs_ = ys.n_features
         self._y_1d = ys.was_1d
-        self._build(Xs.series)
-        self._fit_readout(self._training_blocks(Xs.series, ys.series, washout))
+        self.input_scaler_ = SeriesScaler.fit(self.scale, Xs.series)
+        self.target_scaler_ = SeriesScaler.fit(self.scale, ys.series)
+        inputs = self.input_scaler_.transform_all(Xs.series)
+        self._build(inputs)
+        self._fit_readout(self._training_blocks(
+            inputs, self.target_scaler_.transform_all(ys.series), washout))
         return self
 
     def predict(self, X):
@@ -228,9 +296,10 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
         check_is_fitted(self)
         Xs = check_series(X, name="X")
         record_n_features(self, Xs, reset=False)
-        states, _ = self.reservoir_.run(Xs.series)
-        preds = [self._readout_predict(self._features(s, u))
-                 for s, u in zip(states, Xs.series, strict=True)]
+        inputs = self.input_scaler_.transform_all(Xs.series)
+        states, _ = self.reservoir_.run(inputs)
+        preds = [self.target_scaler_.inverse_transform(self._readout_predict(self._features(s, u)))
+                 for s, u in zip(states, inputs, strict=True)]
         if self._y_1d:
             preds = [p[:, 0] for p in preds]
         return Xs.restore(preds)
@@ -254,22 +323,41 @@ class ReservoirForecaster(_ReservoirModel):
         Initial steps of each training series excluded from fitting.
     include_input : bool, default=True
         Concatenate the current input to the state before the readout.
-    divergence_factor : float, default=1e3
-        A closed-loop forecast whose magnitude exceeds this multiple of the
-        largest training value triggers a
-        :class:`~reservoir._forecast.ForecastDivergenceWarning`.
+    scale : {"standard", "minmax", None}, default="standard"
+        How ``y`` (and the exogenous ``X``) are brought to the reservoir's
+        working range, with statistics of the training data: each feature to
+        zero mean and unit variance, its training range to [-1, 1], or left as
+        given. The closed loop runs in these units; forecasts come back in the
+        units of ``y``.
+    divergence_factor : float > 0, default=1.0
+        A closed-loop forecast that leaves the range of the training data by
+        more than this multiple of the range's width (or turns non-finite)
+        triggers a :class:`~reservoir._forecast.ForecastDivergenceWarning`.
     random_state : int, RandomState instance or None
         Seed of the default reservoir.
 
     Attributes
     ----------
-    reservoir_, readout_ : fitted reservoir and readout
+    reservoir_, readout_ : fitted reservoir and readout (in scaled units)
+    target_scaler_, exog_scaler_ : reservoir._scaling.SeriesScaler
+        The fitted scaling of ``y`` and ``X`` (identity maps when ``scale=None``
+        or without exogenous inputs).
+    training_range_ : tuple of two ndarrays of shape (n_outputs_,)
+        Per-feature minimum and maximum of the training ``y``, the reference
+        of the divergence warning.
     n_features_in_ : int
         Number of features of ``y`` plus those of ``X``.
     n_outputs_ : int
         Number of features of ``y``.
     last_state_ : ndarray of shape (S,)
         Reservoir state at the end of the (last) training series.
+
+    Warns
+    -----
+    reservoir.base.SaturationWarning
+        At fit, when most training state values of a tanh reservoir are saturated.
+    reservoir._forecast.ForecastDivergenceWarning
+        At predict, when the forecast diverges (see ``divergence_factor``).
 
     Examples
     --------
@@ -283,20 +371,23 @@ class ReservoirForecaster(_ReservoirModel):
     """
 
     def __init__(self, reservoir=None, readout=None, washout=100, include_input=True,
-                 divergence_factor=1e3, random_state=None):
+                 scale="standard", divergence_factor=1.0, random_state=None):
         self.reservoir = reservoir
         self.readout = readout
         self.washout = washout
         self.include_input = include_input
+        self.scale = scale
         self.divergence_factor = divergence_factor
         self.random_state = random_state
 
     # -- input assembly ------------------------------------------------------------
     def _inputs(self, ys: SeriesSet, Xs: SeriesSet | None):
-        """Reservoir inputs per series: y, followed by the exogenous X when given."""
+        """Scaled reservoir inputs per series: y, followed by the exogenous X when given."""
+        targets = self.target_scaler_.transform_all(ys.series)
         if Xs is None:
-            return list(ys.series)
-        return [np.concatenate([y, x], axis=1) for y, x in zip(ys.series, Xs.series, strict=True)]
+            return targets
+        exogenous = self.exog_scaler_.transform_all(Xs.series)
+        return [np.concatenate([y, x], axis=1) for y, x in zip(targets, exogenous, strict=True)]
 
     # -- fitting -------------------------------------------------------------------
     def fit(self, y, X=None):
@@ -312,6 +403,8 @@ class ReservoirForecaster(_ReservoirModel):
         -------
         self
         """
+        check_scale(self.scale)
+        check_divergence_factor(self.divergence_factor)
         ys = check_series(y, name="y", min_length=2)
         Xs = check_exogenous(X, ys)
         self.n_exog_ = 0 if Xs is None else Xs.n_features
@@ -321,6 +414,9 @@ class ReservoirForecaster(_ReservoirModel):
                 "the future of the series. Use it in a regressor or classifier instead."
             )
         washout = check_washout(self.washout, ys.lengths, extra=1)
+        self.target_scaler_ = SeriesScaler.fit(self.scale, ys.series)
+        self.exog_scaler_ = SeriesScaler.fit(self.scale if Xs is not None else None,
+                                             None if Xs is None else Xs.series)
         inputs = self._inputs(ys, Xs)
         record_n_features(self, SeriesSet(inputs, ys.layout), reset=True)
         self.n_outputs_ = ys.n_features
@@ -328,10 +424,10 @@ class ReservoirForecaster(_ReservoirModel):
         self._index = ys.index
         self._columns = ys.columns
         self._name = getattr(y, "name", None)
-        self.scale_ = float(max(np.abs(s).max() for s in ys.series))
+        self.training_range_ = training_range(ys.series)
         self._build(inputs)
         self._fit_readout(self._training_blocks(
-            [u[:-1] for u in inputs], [t[1:] for t in ys.series], washout
+            [u[:-1] for u in inputs], [u[1:, :self.n_outputs_] for u in inputs], washout
         ))
         self.last_state_, self._last_features = self._warm_up(inputs[-1])
         return self
@@ -368,6 +464,7 @@ class ReservoirForecaster(_ReservoirModel):
         """
         check_is_fitted(self)
         n_steps = check_n_steps(n_steps)
+        factor = check_divergence_factor(self.divergence_factor)
         if context is None:
             if context_X is not None:
                 raise ValueError("context_X was given without context.")
@@ -389,9 +486,10 @@ class ReservoirForecaster(_ReservoirModel):
             features = np.stack([w[1] for w in warm])
             template = ctx
         future = check_future_exogenous(X, self.n_exog_, n_steps, len(states))
-        future_X = None if future is None else np.stack(future)
-        paths = self._closed_loop(states, features, n_steps, future_X)
-        warn_if_diverged(paths, self.scale_, factor=self.divergence_factor)
+        future_X = None if future is None else self.exog_scaler_.transform(np.stack(future))
+        paths = self.target_scaler_.inverse_transform(
+            self._closed_loop(states, features, n_steps, future_X))
+        warn_if_diverged(paths, self.training_range_, factor=factor)
         forecasts = [
             format_forecast(p, was_1d=template.was_1d, index=template.index,
                             columns=template.columns, name=self._name)
@@ -443,7 +541,7 @@ class ReservoirForecaster(_ReservoirModel):
         inputs = self._inputs(ys, Xs)
         record_n_features(self, SeriesSet(inputs, ys.layout), reset=False)
         states, _ = self.reservoir_.run(inputs)
-        preds = [self._readout_predict(self._features(s, u))
+        preds = [self.target_scaler_.inverse_transform(self._readout_predict(self._features(s, u)))
                  for s, u in zip(states, inputs, strict=True)]
         if ys.was_1d:
             preds = [p[:, 0] for p in preds]

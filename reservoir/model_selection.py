@@ -25,10 +25,13 @@ model's ``washout`` steps.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import numbers
+import threading
 import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +41,7 @@ from sklearn.base import clone, is_regressor
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import ParameterSampler, RandomizedSearchCV, TimeSeriesSplit
 
+from ._scaling import SeriesScaler
 from ._validation import check_in_range, check_series, check_washout
 
 __all__ = [
@@ -47,6 +51,8 @@ __all__ = [
     "learning_curve",
     "ridge_alpha_path",
     "search_hyperparameters",
+    "TuneResult",
+    "tune",
 ]
 
 _WINDOWS = ("expanding", "rolling")
@@ -734,19 +740,1041 @@ def ridge_alpha_path(estimator, X, y, alphas, *, validation=0.25, metric=None):
     metric = _check_metric(metric)
     Xs, ys = _paired(X, y, x_required=is_regressor(estimator))
     n_val = _validation_steps(validation, len(ys))
-    inputs, targets, split = _readout_pairs(estimator, Xs, ys, n_val)
+    # Scaled as fit on the training part would scale them: with its statistics only.
+    n_train = len(ys) - n_val
+    target_scaler = SeriesScaler.fit(estimator.scale, [ys.values[:n_train]])
+    scaled_ys = dataclasses.replace(ys, values=target_scaler.transform(ys.values))
+    scaled_Xs = None if Xs is None else dataclasses.replace(
+        Xs, values=SeriesScaler.fit(estimator.scale, [Xs.values[:n_train]]).transform(Xs.values))
+    inputs, scaled_targets, split = _readout_pairs(estimator, scaled_Xs, scaled_ys, n_val)
+    targets = target_scaler.inverse_transform(scaled_targets)
     model = clone(estimator)
     washout = check_washout(model.washout, [split], name="washout")
     model._build([inputs[:split]])
     states, _ = model.reservoir_.run(inputs)
     features = model._features(states, inputs)
-    fit_targets = targets[:, 0] if targets.shape[1] == 1 else targets
+    fit_targets = scaled_targets[:, 0] if targets.shape[1] == 1 else scaled_targets
     model.readout_.partial_fit(features[washout:split], fit_targets[washout:split])
     coefs, intercepts = model.readout_.solve_path(alphas)
     held_out = features[split:]
     errors = [
-        float(metric(targets[split:], (held_out @ coef.T + intercept).reshape(len(held_out), -1)))
+        float(metric(targets[split:], target_scaler.inverse_transform(
+            (held_out @ coef.T + intercept).reshape(len(held_out), -1))))
         for coef, intercept in zip(coefs, intercepts, strict=True)
     ]
     return pd.DataFrame({"alpha": np.atleast_1d(np.asarray(alphas, dtype=float)),
                          f"validation_{_metric_name(metric)}": errors})
+
+
+# -- tuning ------------------------------------------------------------------------------------
+#: Ridge penalties the tuner chooses from for every sampled reservoir (one run, all penalties).
+DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-12, 0, 13))
+TUNE_INSTALL_HINT = (
+    "tune needs optuna, which could not be imported. Install it with: "
+    'pip install "reservoir-rc[tune]"'
+)
+_DIRECTIONS = ("minimize", "maximize")
+_STATE_NAMES = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed",
+                "RUNNING": "running", "WAITING": "waiting"}
+
+
+@dataclass
+class TuneResult:
+    """Outcome of :func:`tune`.
+
+    Attributes
+    ----------
+    best_estimator_ : estimator or None
+        A clone of the estimator with ``best_params_`` set, refitted on all
+        the data (None when ``refit=False``).
+    best_params_ : dict
+        The best trial's parameters under their nested names
+        (``reservoir__spectral_radius``, ...), with the ridge penalty chosen
+        along the path as ``readout__alpha`` when one was.
+    best_score_ : float
+        The best trial's validation score (mean over the folds), in the
+        units of the metric: lower is better for errors, higher for
+        accuracies; see ``direction``.
+    study_ : optuna.study.Study
+        The study, for optuna's own analysis and plots.
+    trials_ : pandas.DataFrame
+        One row per trial: ``number``, one column per parameter (nested
+        names, ``readout__alpha`` included), ``score``, ``state``
+        (``"complete"``, ``"pruned"`` or ``"failed"``), ``duration``
+        (seconds) and ``error`` (the message of a failed trial, else None).
+    direction : {"minimize", "maximize"}
+        Whether a lower or a higher score is better.
+    metric_name : str
+        Name of the metric behind the scores.
+    """
+
+    best_estimator_: object
+    best_params_: dict
+    best_score_: float
+    study_: object
+    trials_: pd.DataFrame
+    direction: str = "minimize"
+    metric_name: str = "score"
+
+    def __repr__(self):
+        counts = self.trials_["state"].value_counts().to_dict() if len(self.trials_) else {}
+        return (f"TuneResult(best_score_={self.best_score_:.6g} ({self.metric_name}, "
+                f"{self.direction}), best_params_={self.best_params_!r}, trials={counts})")
+
+
+class _TrialFailed(Exception):
+    """A trial's fit or score failed; recorded by optuna as a failed trial."""
+
+
+def _import_optuna():
+    try:
+        import optuna
+    except ImportError as exc:
+        raise ImportError(TUNE_INSTALL_HINT) from exc
+    return optuna
+
+
+class _SeriesNRMSE:
+    """RMSE over a forecast window divided by the standard deviation of the whole series."""
+
+    __name__ = "nrmse"
+
+    def __init__(self, scale):
+        self.scale = np.where(scale > 0, scale, 1.0)
+
+    def __call__(self, y_true, y_pred):
+        true = np.asarray(y_true, dtype=float).reshape(len(y_true), -1)
+        pred = np.asarray(y_pred, dtype=float).reshape(true.shape)
+        return float(np.mean(np.sqrt(np.mean((true - pred) ** 2, axis=0)) / self.scale))
+
+
+def _named_metric(scoring, kind, ys):
+    """(metric, direction, name) for a ``scoring`` name, callable or None."""
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score
+
+    from .metrics import nrmse, rmse
+
+    names = {
+        "nrmse": (nrmse, "minimize"),
+        "rmse": (rmse, "minimize"),
+        "accuracy": (accuracy_score, "maximize"),
+        "balanced_accuracy": (balanced_accuracy_score, "maximize"),
+    }
+    if scoring is None:
+        scoring = "accuracy" if kind == "classifier" else "nrmse"
+    if isinstance(scoring, str):
+        if scoring not in names:
+            raise ValueError(f"scoring must be one of {sorted(names)} or a callable "
+                             f"metric(y_true, y_pred) -> float; got {scoring!r}.")
+        metric, direction = names[scoring]
+        if kind == "forecaster" and scoring == "nrmse":
+            metric = _SeriesNRMSE(np.std(ys.values, axis=0))
+        return metric, direction, scoring
+    if not callable(scoring):
+        raise TypeError(f"scoring must be a metric name, a callable metric(y_true, y_pred) -> "
+                        f"float or None; got {scoring!r}.")
+    direction = "maximize" if kind == "classifier" else "minimize"
+    return scoring, direction, _metric_name(scoring)
+
+
+def _kind(estimator):
+    from sklearn.base import is_classifier
+
+    if is_classifier(estimator):
+        return "classifier"
+    return "regressor" if is_regressor(estimator) else "forecaster"
+
+
+def _check_tune_args(n_trials, timeout, n_jobs, direction):
+    if n_trials is None:
+        if timeout is None:
+            raise ValueError("n_trials=None needs a timeout; set n_trials or timeout.")
+    elif isinstance(n_trials, bool) or not isinstance(n_trials, numbers.Integral) or n_trials < 1:
+        raise ValueError(f"n_trials must be a positive integer; got {n_trials!r}.")
+    if timeout is not None:
+        check_in_range(timeout, "timeout", 0, low_inclusive=False)
+    if n_jobs is None:
+        n_jobs = 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0 \
+            or n_jobs < -1:
+        raise ValueError(f"n_jobs must be None, -1 or a positive integer; got {n_jobs!r}.")
+    if direction is not None and direction not in _DIRECTIONS:
+        raise ValueError(f"direction must be one of {_DIRECTIONS} or None; got {direction!r}.")
+    return n_jobs
+
+
+def _check_alpha_grid(alphas):
+    if alphas is None:
+        return None
+    grid = np.atleast_1d(np.asarray(alphas, dtype=float)) if not isinstance(alphas, str) else None
+    if grid is None or grid.ndim != 1 or grid.size == 0 or not np.all(np.isfinite(grid)) \
+            or np.any(grid < 0):
+        raise ValueError(f"alphas must be a non-empty 1-D sequence of finite numbers >= 0, or "
+                         f"None; got {alphas!r}.")
+    return grid
+
+
+def _seed_of(random_state):
+    """An int seed drawn from ``random_state`` (None stays None)."""
+    if random_state is None:
+        return None
+    from sklearn.utils import check_random_state
+
+    return int(check_random_state(random_state).randint(0, 2**31 - 1))
+
+
+# -- the estimator a trial starts from ---------------------------------------------------------
+def _alpha_mode(estimator, kind):
+    """How the ridge penalty is chosen for free: "path", "set_params", "classifier_cv" or None."""
+    from sklearn.linear_model import RidgeClassifier
+
+    from .classifier import ReservoirClassifier
+    from .estimators import ReservoirForecaster, ReservoirRegressor
+    from .readouts import RidgeReadout
+
+    readout = getattr(estimator, "readout", "absent")
+    if kind == "regressor" and isinstance(estimator, ReservoirRegressor):
+        return "path" if readout is None or isinstance(readout, RidgeReadout) else None
+    if kind == "forecaster" and isinstance(estimator, ReservoirForecaster):
+        return "set_params" if readout is None or isinstance(readout, RidgeReadout) else None
+    if kind == "classifier" and isinstance(estimator, ReservoirClassifier):
+        ridge = readout is None or type(readout) is RidgeClassifier
+        return "classifier_cv" if ridge else None
+    return None
+
+
+def _explicit_defaults(estimator, seed):
+    """A clone whose default components are built explicitly, so nested set_params works.
+
+    ``reservoir=None`` becomes the ESN the estimator would build
+    (``ESN(random_state=estimator.random_state)``), and a reservoir
+    estimator's ``readout=None`` its documented default (``RidgeReadout()``,
+    ``RidgeClassifier()`` for the classifier), so that ``reservoir__...`` and
+    ``readout__alpha`` can be set. With a ``seed``, every ``random_state``
+    still None is set to it, so that trials differ only in their
+    hyperparameters and the refitted estimator is the one scored.
+    """
+    from sklearn.linear_model import RidgeClassifier
+
+    from .classifier import ReservoirClassifier
+    from .esn import ESN
+    from .estimators import _ReservoirModel
+    from .readouts import RidgeReadout
+
+    model = clone(estimator)
+    params = model.get_params(deep=False)
+    if "reservoir" in params and params["reservoir"] is None:
+        model.set_params(reservoir=ESN(random_state=params.get("random_state")))
+    if isinstance(model, _ReservoirModel) and params.get("readout") is None:
+        model.set_params(readout=RidgeClassifier() if isinstance(model, ReservoirClassifier)
+                         else RidgeReadout())
+    if seed is not None:
+        unseeded = {name: seed for name, value in model.get_params(deep=True).items()
+                    if (name == "random_state" or name.endswith("__random_state"))
+                    and value is None}
+        model.set_params(**unseeded)
+    return model
+
+
+def _space_function(search_space, base, optuna):
+    """``sample(trial) -> params`` from a user space (callable or dict) or the registered ones."""
+    from . import search_spaces
+
+    if search_space is None:
+        if search_spaces.get_space(base) is None:
+            raise ValueError(
+                f"No search space is registered for {type(base).__name__}; pass search_space= "
+                "(a callable space(trial) -> dict of parameters, or a dict of parameter name -> "
+                "optuna distribution or list of choices), or declare one with "
+                "reservoir.search_spaces.register."
+            )
+        reservoir = base.get_params(deep=False).get("reservoir")
+        if reservoir is not None and search_spaces.get_space(reservoir) is None:
+            warnings.warn(
+                f"No search space is registered for the reservoir {type(reservoir).__name__}; "
+                f"only the parameters of {type(base).__name__} itself are searched. Register "
+                "one with reservoir.search_spaces.register, or pass search_space=.",
+                UserWarning, stacklevel=3,
+            )
+        return lambda trial: search_spaces.suggest(trial, base)
+    if callable(search_space):
+        return search_space
+    if not isinstance(search_space, dict) or not search_space:
+        raise TypeError("search_space must be None, a callable space(trial) -> dict, or a "
+                        f"non-empty dict of parameter name -> distribution; got {search_space!r}.")
+    distributions = {}
+    valid = base.get_params(deep=True)
+    for name, spec in search_space.items():
+        if name not in valid:
+            raise ValueError(f"search_space names {name!r}, which is not a parameter of "
+                             f"{type(base).__name__} (nested names such as "
+                             "'reservoir__spectral_radius' are).")
+        if isinstance(spec, optuna.distributions.BaseDistribution):
+            distributions[name] = spec
+        elif isinstance(spec, (list, tuple)) and len(spec) > 0:
+            distributions[name] = optuna.distributions.CategoricalDistribution(list(spec))
+        else:
+            raise TypeError(f"search_space[{name!r}] must be an optuna distribution or a "
+                            f"non-empty list of choices; got {spec!r}.")
+
+    def sample(trial):
+        params = {}
+        for name, dist in distributions.items():
+            if isinstance(dist, optuna.distributions.CategoricalDistribution):
+                params[name] = trial.suggest_categorical(name, list(dist.choices))
+            elif isinstance(dist, optuna.distributions.IntDistribution):
+                params[name] = trial.suggest_int(name, dist.low, dist.high, step=dist.step,
+                                                 log=dist.log)
+            else:
+                params[name] = trial.suggest_float(name, dist.low, dist.high, step=dist.step,
+                                                   log=dist.log)
+        return params
+
+    return sample
+
+
+# -- folds -------------------------------------------------------------------------------------
+def _contiguous(indices, what):
+    indices = np.asarray(indices)
+    if indices.size == 0 or np.any(np.diff(indices) != 1):
+        raise ValueError(f"Every {what} set of cv must be a non-empty run of consecutive steps "
+                         "(as TimeSeriesSplit gives); got a split that is not.")
+    return int(indices[0]), int(indices[-1]) + 1
+
+
+def _time_folds(cv, validation, n_steps):
+    """(train_start, train_stop, test_start, test_stop) per fold, in time order."""
+    if cv is not None and not isinstance(cv, numbers.Integral) and hasattr(cv, "split"):
+        folds = []
+        for train, test in cv.split(np.arange(n_steps)):
+            start, split = _contiguous(train, "training")
+            first, stop = _contiguous(test, "test")
+            if first < split:
+                raise ValueError("cv must test on steps after the training steps of each split.")
+            folds.append((start, split, first, stop))
+        if not folds:
+            raise ValueError("cv produced no splits.")
+        return folds
+    n_folds = 1 if cv is None else int(check_in_range(cv, "cv", 1, integer=True))
+    n_val = _validation_steps(0.2 if validation is None else validation, n_steps)
+    if n_val < n_folds:
+        raise ValueError(f"The validation part ({n_val} steps) is shorter than cv={n_folds} folds.")
+    bounds = np.linspace(n_steps - n_val, n_steps, n_folds + 1).round().astype(int)
+    return [(0, int(a), int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _forecast_origins_of(cv, horizon, n_steps, washout):
+    if cv is not None and not (isinstance(cv, numbers.Integral) and not isinstance(cv, bool)):
+        raise ValueError(f"cv must be None or an int >= 1 (number of forecast origins) for a "
+                         f"forecaster; got {cv!r}.")
+    n_origins = 1 if cv is None else int(check_in_range(cv, "cv", 1, integer=True))
+    origins = [n_steps - horizon * (n_origins - k) for k in range(n_origins)]
+    if origins[0] <= washout + 1:
+        raise ValueError(
+            f"y has {n_steps} steps, too few for cv={n_origins} forecasts of horizon={horizon} "
+            f"after more than washout={washout} training steps."
+        )
+    return origins
+
+
+def _classifier_folds(cv, validation, labels, n_series, seed):
+    from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold, StratifiedShuffleSplit
+
+    index = np.arange(n_series)
+    if cv is not None and not isinstance(cv, numbers.Integral) and hasattr(cv, "split"):
+        return [(np.asarray(tr), np.asarray(te)) for tr, te in cv.split(index, labels)]
+    n_folds = 1 if cv is None else int(check_in_range(cv, "cv", 1, integer=True))
+    stratify = labels is not None and np.unique(labels, return_counts=True)[1].min() >= max(
+        n_folds, 2)
+    if n_folds == 1:
+        n_val = _validation_steps(0.2 if validation is None else validation, n_series)
+        splitter = (StratifiedShuffleSplit if stratify else ShuffleSplit)(
+            n_splits=1, test_size=n_val, random_state=seed)
+    else:
+        splitter = (StratifiedKFold if stratify else KFold)(n_splits=n_folds, shuffle=True,
+                                                            random_state=seed)
+    return list(splitter.split(index, labels if stratify else None))
+
+
+# -- scoring one configuration -----------------------------------------------------------------
+def _score_or_nan(metric, truth, prediction):
+    """``metric(truth, prediction)``; NaN when the prediction or the score is not finite."""
+    prediction = np.asarray(prediction, dtype=float).reshape(truth.shape[0], -1)
+    if not np.all(np.isfinite(prediction)):
+        return float("nan")
+    value = float(metric(truth, prediction))
+    return value if np.isfinite(value) else float("nan")
+
+
+def _best_over_alphas(scores, direction):
+    """(best mean score over the folds so far, its column) of a (n_folds, n_alphas) array."""
+    worst = np.inf if direction == "minimize" else -np.inf
+    mean = np.where(np.isfinite(scores), scores, worst).mean(axis=0)
+    if not np.any(np.isfinite(mean)):
+        return float("nan"), 0
+    best = int(np.argmin(mean) if direction == "minimize" else np.argmax(mean))
+    return float(mean[best]), best
+
+
+@dataclass
+class _Evaluation:
+    """Everything a trial needs to score one configuration (see :func:`tune`)."""
+
+    kind: str
+    mode: str | None
+    alphas: np.ndarray | None
+    metric: object
+    direction: str
+    Xs: object = None
+    ys: object = None
+    folds: list = None
+    origins: list = None
+    horizon: int = None
+    X: object = None
+    y: object = None
+
+    @property
+    def n_folds(self):
+        return len(self.origins) if self.kind == "forecaster" else len(self.folds)
+
+    def __call__(self, model, on_fold, fit_context):
+        """Scores (n_folds, n_alphas) of ``model`` and the alphas (or None); calls on_fold(k, s)."""
+        if self.kind == "forecaster":
+            return self._forecaster(model, on_fold, fit_context)
+        if self.kind == "regressor" and self.mode == "path":
+            return self._regressor_path(model, on_fold)
+        if self.kind == "regressor":
+            return self._regressor(model, on_fold, fit_context)
+        return self._classifier(model, on_fold)
+
+    # regressors ------------------------------------------------------------------------
+    def _regressor_path(self, model, on_fold):
+        """Per fold: one reservoir run over training and test steps, the readout solved along
+        the path of penalties (as :func:`ridge_alpha_path` does).
+
+        Inputs and targets are scaled as the estimator's ``fit`` on the fold's
+        training steps would scale them (``scale=``), and predictions mapped back.
+        """
+        inputs, targets = self.Xs.values, self.ys.values
+        scale = getattr(model, "scale", None)
+        scores = np.full((len(self.folds), len(self.alphas)), np.nan)
+        for k, (start, split, first, stop) in enumerate(self.folds):
+            input_scaler = SeriesScaler.fit(scale, [inputs[start:split]])
+            target_scaler = SeriesScaler.fit(scale, [targets[start:split]])
+            scaled = input_scaler.transform(inputs[start:stop])
+            fit_targets = target_scaler.transform(targets[start:split])
+            fitted = clone(model)
+            washout = check_washout(fitted.washout, [split - start], name="washout")
+            fitted._build([scaled[:split - start]])
+            states, _ = fitted.reservoir_.run(scaled)
+            features = fitted._features(states, scaled)
+            if fit_targets.shape[1] == 1:
+                fit_targets = fit_targets[:, 0]
+            fitted.readout_.partial_fit(features[washout:split - start], fit_targets[washout:])
+            coefs, intercepts = fitted.readout_.solve_path(self.alphas)
+            held_out = features[first - start:]
+            truth = targets[first:stop]
+            for a, (coef, intercept) in enumerate(zip(coefs, intercepts, strict=True)):
+                prediction = held_out @ np.atleast_2d(coef).T + intercept
+                scores[k, a] = _score_or_nan(self.metric, truth,
+                                             target_scaler.inverse_transform(prediction))
+            on_fold(k, scores[:k + 1])
+        return scores, self.alphas
+
+    def _regressor(self, model, on_fold, fit_context):
+        scores = np.full((len(self.folds), 1), np.nan)
+        for k, (start, split, first, stop) in enumerate(self.folds):
+            fitted = clone(model)
+            with fit_context(k):
+                fitted.fit(_part(self.Xs, start, split), self.ys.part(start, split))
+            predicted = _as_2d(fitted.predict(_part(self.Xs, start, stop)), stop - start,
+                               "prediction")
+            scores[k, 0] = _score_or_nan(self.metric, self.ys.values[first:stop],
+                                         predicted[first - start:])
+            on_fold(k, scores[:k + 1])
+        return scores, None
+
+    # forecasters -----------------------------------------------------------------------
+    def _forecaster(self, model, on_fold, fit_context):
+        """Fit once per origin; then each alpha re-solves the fitted readout, no refit."""
+        n_alphas = 1 if self.mode is None else len(self.alphas)
+        scores = np.full((len(self.origins), n_alphas), np.nan)
+        for k, origin in enumerate(self.origins):
+            fitted = clone(model)
+            with fit_context(k):
+                fitted.fit(self.ys.part(0, origin), X=_part(self.Xs, 0, origin))
+            truth = self.ys.values[origin:origin + self.horizon]
+            future = _part(self.Xs, origin, origin + self.horizon)
+            for a in range(n_alphas):
+                if self.mode is not None:
+                    fitted.readout_.set_params(alpha=float(self.alphas[a]))
+                forecast = _as_2d(fitted.predict(self.horizon, X=future), self.horizon,
+                                  "forecast")
+                scores[k, a] = _score_or_nan(self.metric, truth, forecast)
+            on_fold(k, scores[:k + 1])
+        return scores, None if self.mode is None else self.alphas
+
+    # classifiers -----------------------------------------------------------------------
+    def _classifier(self, model, on_fold):
+        """Fit per fold; a RidgeClassifier readout becomes RidgeClassifierCV over the grid."""
+        from sklearn.linear_model import RidgeClassifierCV
+
+        if self.mode == "classifier_cv":
+            ridge = model.readout
+            model = clone(model).set_params(readout=RidgeClassifierCV(
+                alphas=self.alphas, fit_intercept=ridge.fit_intercept,
+                class_weight=ridge.class_weight))
+        scores = np.full((len(self.folds), 1), np.nan)
+        chosen = []
+        for k, (train, test) in enumerate(self.folds):
+            fitted = clone(model)
+            if isinstance(train, tuple):  # one per-step series, split in time
+                (start, split, first, stop) = train
+                fitted.fit(_slice(self.X, start, split), _slice(self.y, start, split))
+                truth = np.asarray(self.y)[first:stop]
+                predicted = np.asarray(fitted.predict(_slice(self.X, start, stop)))[first - start:]
+            else:
+                fitted.fit(_take(self.X, train), _take(self.y, train))
+                truth, predicted = _labels_after_washout(
+                    fitted, _take(self.y, test), fitted.predict(_take(self.X, test)))
+            scores[k, 0] = float(self.metric(truth, predicted))
+            if self.mode == "classifier_cv":
+                chosen.append(float(fitted.readout_.alpha_))
+            on_fold(k, scores[:k + 1])
+        if self.mode == "classifier_cv":
+            values, counts = np.unique(chosen, return_counts=True)
+            return scores, np.array([values[np.argmax(counts)]])
+        return scores, None
+
+
+@dataclass
+class _CustomEvaluation:
+    """A caller's ``evaluate(model) -> score`` as one fold of a trial (``tune(evaluate=...)``).
+
+    With ``mode="evaluate"`` (a reservoir estimator with a RidgeReadout and an
+    ``evaluate`` that takes ``alphas``), ``evaluate(model, alphas=grid)``
+    returns one score per penalty of the grid and the best is kept.
+    """
+
+    evaluate: object
+    mode: str | None
+    alphas: np.ndarray | None
+    direction: str
+    n_folds: int = 1
+
+    def __call__(self, model, on_fold, fit_context):
+        with fit_context(0):
+            if self.mode is None:
+                values = np.array([float(self.evaluate(model))])
+            else:
+                values = np.asarray(self.evaluate(model, alphas=self.alphas), dtype=float)
+                if values.shape != (len(self.alphas),):
+                    raise ValueError(f"evaluate(model, alphas=...) must return one score per "
+                                     f"alpha ({len(self.alphas)}); got shape {values.shape}.")
+        scores = np.where(np.isfinite(values), values, np.nan)[None, :]
+        on_fold(0, scores)
+        return scores, None if self.mode is None else self.alphas
+
+
+def _takes_alphas(evaluate):
+    """Whether ``evaluate`` accepts an ``alphas`` keyword (or any keyword)."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(evaluate).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any((p.name == "alphas" and p.kind is not p.POSITIONAL_ONLY)
+               or p.kind is p.VAR_KEYWORD for p in parameters)
+
+
+def _custom_evaluation(evaluate, estimator, kind, alpha_grid, direction, data):
+    """The _CustomEvaluation of ``tune(evaluate=...)``, arguments checked."""
+    if not callable(evaluate):
+        raise TypeError(f"evaluate must be a callable evaluate(model) -> float; got {evaluate!r}.")
+    given = [name for name, value in data.items() if value is not None]
+    if given:
+        raise ValueError(f"evaluate replaces the built-in validation: do not pass "
+                         f"{', '.join(given)} with it.")
+    mode = None
+    if alpha_grid is not None and _takes_alphas(evaluate) \
+            and _alpha_mode(estimator, kind) in ("path", "set_params"):
+        mode = "evaluate"
+    return _CustomEvaluation(evaluate, mode, alpha_grid, direction or "minimize")
+
+
+def _slice(data, start, stop):
+    if hasattr(data, "iloc"):
+        return data.iloc[start:stop]
+    return np.asarray(data)[start:stop]
+
+
+def _take(data, rows):
+    """Series (or labels) at positions ``rows`` of a list, an array or a pandas object."""
+    if isinstance(data, (list, tuple)):
+        return [data[i] for i in rows]
+    if hasattr(data, "iloc"):
+        return data.iloc[rows]
+    return np.asarray(data)[rows]
+
+
+def _labels_after_washout(model, labels, predicted):
+    """Pooled: labels and predictions as they are. Per step: flattened, washout steps dropped."""
+    if not getattr(model, "per_step", False):
+        return np.asarray(labels), np.asarray(predicted)
+    washout = _washout_of(model)
+    truth = np.concatenate([np.asarray(part)[washout:] for part in labels])
+    pred = np.concatenate([np.asarray(part)[washout:] for part in predicted])
+    return truth, pred
+
+
+def _single_per_step_series(model, X):
+    """True for a per-step classifier given one (T,) or (T, d) series."""
+    if not getattr(model, "per_step", False) or isinstance(X, (list, tuple)):
+        return False
+    return np.ndim(X) in (1, 2)
+
+
+def _evaluation(kind, mode, base, y, X, *, cv, validation, horizon, alphas, scoring, direction,
+                seed):
+    """The _Evaluation of one tuning problem, arguments checked."""
+    if kind == "classifier":
+        if X is None:
+            raise ValueError("X is required for a classifier: it holds the series to classify.")
+        if horizon is not None:
+            raise ValueError("horizon applies to forecasters only; the estimator is a classifier.")
+        metric, default_direction, name = _named_metric(scoring, kind, None)
+        if _single_per_step_series(base, X):
+            folds = [(fold, None) for fold in _time_folds(cv, validation, len(X))]
+        else:
+            n_series = len(X)
+            if not getattr(base, "per_step", False) and len(y) != n_series:
+                raise ValueError(f"y holds {len(y)} labels but X holds {n_series} series.")
+            labels = None if getattr(base, "per_step", False) else np.asarray(y)
+            folds = _classifier_folds(cv, validation, labels, n_series, seed)
+        evaluation = _Evaluation(kind, mode, alphas, metric, direction or default_direction,
+                                 folds=folds, X=X, y=y)
+        return evaluation, name
+    if kind == "regressor":
+        if X is None:
+            raise ValueError("X is required for a regressor: it is the input series.")
+        if horizon is not None:
+            raise ValueError("horizon applies to forecasters only; the estimator is a regressor.")
+        Xs, ys = _paired(X, y, x_required=True)
+        metric, default_direction, name = _named_metric(scoring, kind, ys)
+        folds = _time_folds(cv, validation, len(ys))
+        evaluation = _Evaluation(kind, mode, alphas, metric, direction or default_direction,
+                                 Xs=Xs, ys=ys, folds=folds)
+        return evaluation, name
+    if validation is not None:
+        raise ValueError("validation applies to regressors and classifiers; a forecaster is "
+                         "validated on the last cv * horizon steps of y.")
+    Xs, ys = _paired(X, y, x_required=False)
+    if horizon is None:
+        horizon = max(1, min(100, len(ys) // 10))
+    horizon = int(check_in_range(horizon, "horizon", 1, integer=True))
+    origins = _forecast_origins_of(cv, horizon, len(ys), _washout_of(base))
+    metric, default_direction, name = _named_metric(scoring, kind, ys)
+    evaluation = _Evaluation(kind, mode, alphas, metric, direction or default_direction,
+                             Xs=Xs, ys=ys, origins=origins, horizon=horizon)
+    return evaluation, name
+
+
+def _epoch_hook(estimator):
+    """The trained-RNN training loop's per-epoch callback variable, when it offers one.
+
+    ``reservoir.baselines._torch_training.EPOCH_CALLBACK`` (a
+    :class:`contextvars.ContextVar`), if present, is called after every
+    epoch as ``callback(epoch, train_loss, validation_loss)``; the tuner
+    reports the validation loss to the pruner from it. Without it, trained
+    RNNs are pruned between folds like every other model.
+    """
+    from .baselines.recurrent import _RecurrentEstimator
+
+    if not isinstance(estimator, _RecurrentEstimator):
+        return None
+    try:
+        from .baselines import _torch_training
+    except ImportError:
+        return None
+    return getattr(_torch_training, "EPOCH_CALLBACK", None)
+
+
+def _trials_table(study):
+    rows = []
+    for trial in study.trials:
+        row = {"number": trial.number}
+        row.update(trial.user_attrs.get("params", {}))
+        complete = trial.state.name == "COMPLETE"
+        row["score"] = float(trial.value) if complete and trial.value is not None else np.nan
+        row["state"] = _STATE_NAMES.get(trial.state.name, trial.state.name.lower())
+        row["duration"] = (trial.duration.total_seconds() if trial.duration is not None
+                           else np.nan)
+        row["error"] = trial.user_attrs.get("error")
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    ordered = ["number"] + [c for c in table.columns
+                            if c not in ("number", "score", "state", "duration", "error")]
+    return table[ordered + ["score", "state", "duration", "error"]] if rows else table
+
+
+class _Progress:
+    """A tqdm bar over the trials showing the best score so far (thread-safe callback)."""
+
+    def __init__(self, total, enabled, direction):
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=total, disable=not enabled, desc="tune", unit="trial")
+        self.direction = direction
+        self.lock = threading.Lock()
+        self.counts = {"pruned": 0, "failed": 0}
+
+    def __call__(self, study, trial):
+        with self.lock:
+            state = _STATE_NAMES.get(trial.state.name, "")
+            if state in self.counts:
+                self.counts[state] += 1
+            postfix = {}
+            try:
+                postfix["best"] = f"{study.best_value:.4g}"
+            except ValueError:  # no complete trial yet
+                pass
+            postfix.update({k: v for k, v in self.counts.items() if v})
+            self.bar.set_postfix(postfix, refresh=False)
+            self.bar.update(1)
+
+    def close(self):
+        self.bar.close()
+
+
+def _make_objective(optuna, base, sample, evaluation, errors):
+    """The optuna objective: sample, score, pick alpha, record; failures raise _TrialFailed."""
+
+    hook = _epoch_hook(base)
+    max_epochs = int(getattr(base, "max_epochs", 0) or 0)
+    # A space that samples the penalty itself turns the free choice along the path off.
+    fixed_alpha = dataclasses.replace(evaluation, mode=None, alphas=None)
+
+    def objective(trial):
+        params = sample(trial)
+        if not isinstance(params, dict):
+            raise TypeError("The search space must return a dict of parameters; got "
+                            f"{type(params).__name__}.")
+        params = dict(params)
+        trial.set_user_attr("params", params)
+        evaluate = fixed_alpha if "readout__alpha" in params else evaluation
+        n_folds = evaluation.n_folds
+
+        def on_fold(step, scores):
+            if hook is not None:
+                return  # pruned from the epochs instead
+            value, _ = _best_over_alphas(scores, evaluation.direction)
+            if np.isfinite(value):
+                trial.report(value, step)
+                if step < n_folds - 1 and trial.should_prune():
+                    raise optuna.TrialPruned(f"pruned after fold {step}")
+
+        @contextmanager
+        def fit_context(fold):
+            if hook is None:
+                yield
+                return
+            def callback(epoch, train_loss, validation_loss):
+                if validation_loss is None or not np.isfinite(validation_loss):
+                    return
+                trial.report(float(validation_loss), fold * max_epochs + epoch)
+                if trial.should_prune():
+                    raise optuna.TrialPruned(f"pruned at epoch {epoch} of fold {fold}")
+
+            token = hook.set(callback)
+            try:
+                yield
+            finally:
+                hook.reset(token)
+
+        try:
+            model = clone(base).set_params(**params)
+            with np.errstate(all="ignore"):
+                scores, alphas = evaluate(model, on_fold, fit_context)
+            value, best = _best_over_alphas(scores, evaluation.direction)
+            if not np.isfinite(value):
+                raise FloatingPointError(
+                    "the score is not finite (diverged forecast or non-finite predictions)")
+        except optuna.TrialPruned:
+            raise
+        except Exception as exc:  # noqa: BLE001 - recorded as a failed trial, see tune
+            trial.set_user_attr("error", f"{type(exc).__name__}: {exc}")
+            errors.append(exc)
+            raise _TrialFailed(str(exc)) from exc
+        if alphas is not None:
+            params["readout__alpha"] = float(alphas[best])
+            trial.set_user_attr("params", params)
+        return value
+
+    return objective
+
+
+def tune(estimator, y=None, X=None, *, n_trials=50, timeout=None, cv=None, validation=None,
+         horizon=None, search_space=None, alphas=DEFAULT_ALPHAS, scoring=None, direction=None,
+         sampler=None, pruner=None, refit=True, random_state=None, n_jobs=None, progress=True,
+         evaluate=None):
+    """Tune a model's hyperparameters with optuna; the ridge penalty comes for free.
+
+    Each trial samples one configuration from the model's search space
+    (:mod:`reservoir.search_spaces`, or ``search_space``), scores it on
+    held-out data in time order, and reports the score fold by fold so that
+    the pruner can stop bad trials early. The sampler is optuna's TPE,
+    seeded from ``random_state``; the pruner a median pruner.
+
+    **The ridge penalty is not sampled.** For each sampled reservoir the
+    readout's ``alpha`` is chosen over the grid ``alphas`` at almost no cost,
+    and reported as ``readout__alpha``:
+
+    * ``ReservoirRegressor`` (RidgeReadout): per fold, the reservoir runs
+      once over training and validation steps; the readout's accumulated
+      statistics are solved for every alpha
+      (:meth:`~reservoir.RidgeReadout.solve_path`, as in
+      :func:`ridge_alpha_path`), inputs and targets scaled as ``fit`` would
+      scale them (``scale=``);
+    * ``ReservoirForecaster`` (RidgeReadout): fitted once per origin; then
+      for each alpha ``readout_.set_params(alpha=a)`` re-solves the kept
+      statistics and the closed-loop forecast is scored;
+    * ``ReservoirClassifier`` (RidgeClassifier): the readout is replaced by
+      :class:`~sklearn.linear_model.RidgeClassifierCV` over the grid
+      (efficient leave-one-out on the training series); the alpha it picks
+      most often over the folds is kept.
+
+    Validation, in time order:
+
+    * **forecasters** (``ReservoirForecaster``, the trained RNN and other
+      forecasters): ``cv`` origins (default 1) at the end of ``y``, each
+      ``horizon`` steps apart, the last forecast ending with the series.
+      For each origin the model is fitted on everything before it and
+      forecasts ``horizon`` steps in closed loop. The default score is
+      Jaeger's NRMSE: the RMSE over the horizon divided by the standard
+      deviation of ``y``;
+    * **regressors**: the last ``validation`` part of the series (default
+      0.2), split into ``cv`` consecutive folds (default 1), each predicted
+      by a model trained on everything before it and warmed up through it;
+      or any splitter (``TimeSeriesSplit``) with consecutive training and
+      test steps. Default score: NRMSE;
+    * **classifiers**: a stratified hold-out of ``validation`` of the
+      series (default 0.2), or ``cv`` stratified shuffled folds (seeded by
+      ``random_state``), or a splitter. A per-step classifier of one series
+      is split in time like a regressor. Default score: accuracy;
+    * **your own protocol**: ``evaluate(model) -> score`` replaces all of
+      the above (and ``y``, ``X``, ``cv``, ``validation``, ``horizon``,
+      ``scoring``). It receives an unfitted clone of the estimator with the
+      trial's parameters set, fits and scores it however it likes, and
+      returns a float (lower is better unless ``direction="maximize"``).
+      If it also accepts an ``alphas`` keyword and the estimator is a
+      ``ReservoirRegressor`` or ``ReservoirForecaster`` with a RidgeReadout,
+      it is called as ``evaluate(model, alphas=grid)`` and returns one score
+      per penalty of the grid, e.g. fitting once and re-solving with
+      ``model.readout_.set_params(alpha=a)``; the best penalty is kept as
+      ``readout__alpha``. Sampling, pruning (trained RNNs report their
+      epochs to the pruner while ``evaluate`` fits them), the trials
+      table, the progress bar and failure handling are those of every
+      other call. This is how ``reservoir-bench`` tunes each model on its
+      task's validation split.
+
+    Parameters
+    ----------
+    estimator : estimator
+        ``ReservoirRegressor``, ``ReservoirForecaster``, ``ReservoirClassifier``,
+        a trained RNN of :mod:`reservoir.baselines`, or any model with
+        ``search_space`` given. Its fixed settings (``n_units``, ``washout``,
+        ``max_epochs``, ...) are kept; a default ``reservoir=None`` is built
+        explicitly so that nested parameters can be set.
+    y : array-like
+        Forecaster: the series (one). Regressor: the target series.
+        Classifier: the labels. Required unless ``evaluate`` is given.
+    X : array-like, optional
+        Regressor: the input series (required). Classifier: the series
+        (required). Forecaster: optional exogenous input.
+    n_trials : int, default=50
+        Number of trials (fewer if ``timeout`` comes first); None with a
+        ``timeout`` runs until the timeout.
+    timeout : float, optional
+        Stop starting trials after this many seconds.
+    cv : int or splitter, optional
+        Number of folds (forecasters: forecast origins); see above.
+    validation : float in (0, 1) or int, optional
+        Regressors and classifiers: held-out fraction (or number of steps /
+        series); default 0.2.
+    horizon : int, optional
+        Forecasters: steps forecast from each origin; default
+        ``min(100, len(y) // 10)``.
+    search_space : callable or dict, optional
+        Replaces the registered space: a callable ``space(trial) -> dict`` of
+        nested parameter names and values (optuna's define-by-run API), or a
+        dict of nested parameter name -> optuna distribution or list of
+        choices. Include ``readout__alpha`` to sample the penalty yourself.
+    alphas : array-like of float >= 0 or None, default=np.logspace(-12, 0, 13)
+        Grid of ridge penalties chosen from for every configuration; None
+        keeps the readout's own alpha.
+    scoring : str or callable, optional
+        ``"nrmse"`` (default for regressors and forecasters), ``"rmse"``,
+        ``"accuracy"`` (default for classifiers), ``"balanced_accuracy"``,
+        or a callable ``metric(y_true, y_pred) -> float`` (lower is better
+        for regressors and forecasters, higher for classifiers, unless
+        ``direction`` says otherwise).
+    direction : {"minimize", "maximize"}, optional
+        Whether a lower or a higher score is better, for a callable
+        ``scoring``; inferred otherwise.
+    sampler : optuna.samplers.BaseSampler, optional
+        Default ``TPESampler(seed=...)`` seeded from ``random_state``.
+    pruner : optuna.pruners.BasePruner, optional
+        Default ``MedianPruner(n_startup_trials=5)``: from the sixth
+        trial on, a trial whose running score after a fold (or, for trained
+        RNNs when the training loop reports epochs, whose validation loss
+        after an epoch) is worse than the median of earlier trials at the
+        same step is stopped. With a single fold (the default ``cv``) a
+        reservoir trial has no step to be stopped at; ``cv >= 2`` gives the
+        pruner one per fold.
+    refit : bool, default=True
+        Refit a clone with the best parameters on all the data.
+    random_state : int, RandomState instance or None
+        Seeds the sampler and the classifier folds, and sets every
+        ``random_state`` of the estimator that is None (all trials and the
+        refit then use the same reservoir weights, so trials differ only in
+        their hyperparameters). The same seed gives the same study with
+        ``n_jobs=1`` and no ``timeout``.
+    n_jobs : int, optional
+        Trials run in parallel in this many threads (-1: one per core);
+        BLAS is limited to one thread meanwhile (threadpoolctl). Default 1.
+        The time loop holds the GIL between its small matrix products, so
+        the gain depends on the model size; results are no longer
+        reproducible (trials finish in any order).
+    progress : bool, default=True
+        Show a tqdm progress bar over the trials with the best score so far.
+    evaluate : callable, optional
+        ``evaluate(model) -> float`` (or ``evaluate(model, alphas=grid) ->
+        scores``): score one configuration by your own protocol instead of
+        the built-in validation; see above. There is then no data to refit
+        on: ``best_estimator_`` is the best configuration, unfitted.
+
+    Returns
+    -------
+    TuneResult
+        ``best_estimator_``, ``best_params_``, ``best_score_``, ``study_``,
+        ``trials_``.
+
+    Raises
+    ------
+    ImportError
+        optuna is not installed (``pip install "reservoir-rc[tune]"``).
+    ValueError
+        Bad arguments (``y`` missing without ``evaluate``, data or ``cv``
+        given with it); no search space for the estimator.
+    RuntimeError
+        Every trial failed (the last error is chained) or none completed.
+
+    Warns
+    -----
+    UserWarning
+        Some trials failed (their errors are in ``trials_["error"]``).
+
+    Notes
+    -----
+    A trial fails when fitting or predicting (or ``evaluate``) raises, or
+    when its score is not finite (a forecast that diverged for every alpha). Failed trials are
+    recorded with their error and the study goes on. Warnings raised inside
+    trials (divergence, ill-conditioned solves of tiny penalties) are
+    silenced; the refit's are not.
+
+    Examples
+    --------
+    >>> from reservoir import ESN, ReservoirForecaster
+    >>> from reservoir.datasets import mackey_glass
+    >>> from reservoir.model_selection import tune
+    >>> y = mackey_glass(1200, random_state=0)
+    >>> model = ReservoirForecaster(ESN(n_units=50), washout=100)
+    >>> result = tune(model, y, n_trials=5, random_state=0, progress=False)
+    >>> sorted(result.best_params_)[:2]
+    ['include_input', 'readout__alpha']
+    >>> result.trials_.shape[0]
+    5
+    """
+    optuna = _import_optuna()
+    n_jobs = _check_tune_args(n_trials, timeout, n_jobs, direction)
+    if not isinstance(refit, (bool, np.bool_)):
+        raise ValueError(f"refit must be True or False; got {refit!r}.")
+    kind = _kind(estimator)
+    alpha_grid = _check_alpha_grid(alphas)
+    seed = _seed_of(random_state)
+    mode = None if alpha_grid is None else _alpha_mode(estimator, kind)
+    base = _explicit_defaults(estimator, seed)
+    sample = _space_function(search_space, base, optuna)
+    if evaluate is not None:
+        evaluation = _custom_evaluation(evaluate, estimator, kind, alpha_grid, direction,
+                                        {"y": y, "X": X, "cv": cv, "validation": validation,
+                                         "horizon": horizon, "scoring": scoring})
+        metric_name = _metric_name(evaluate)
+    elif y is None:
+        raise ValueError("y is required (the data to validate on), unless evaluate= scores "
+                         "each configuration by your own protocol.")
+    else:
+        evaluation, metric_name = _evaluation(kind, mode, base, y, X, cv=cv,
+                                              validation=validation, horizon=horizon,
+                                              alphas=alpha_grid, scoring=scoring,
+                                              direction=direction, seed=seed)
+    if sampler is None:
+        sampler = optuna.samplers.TPESampler(seed=seed)
+    if pruner is None:
+        pruner = optuna.pruners.MedianPruner(n_startup_trials=5)
+    errors = []
+    objective = _make_objective(optuna, base, sample, evaluation, errors)
+    verbosity = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # the bar and trials_ report instead
+    bar = _Progress(n_trials, progress, evaluation.direction)
+    try:
+        study = optuna.create_study(direction=evaluation.direction, sampler=sampler,
+                                    pruner=pruner)
+        with warnings.catch_warnings(), _blas_limit(n_jobs):
+            warnings.simplefilter("ignore")
+            study.optimize(objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
+                           catch=(_TrialFailed,), callbacks=[bar])
+    finally:
+        bar.close()
+        optuna.logging.set_verbosity(verbosity)
+    table = _trials_table(study)
+    states = table["state"] if len(table) else pd.Series(dtype=object)
+    n_failed = int((states == "failed").sum())
+    if not (states == "complete").any():
+        if n_failed and n_failed == len(table):
+            last = errors[-1] if errors else None
+            raise RuntimeError(f"All {n_failed} trials failed; the last error: "
+                               f"{type(last).__name__}: {last}") from last
+        raise RuntimeError(f"No trial completed ({len(table)} started); raise n_trials or "
+                           "timeout.")
+    if n_failed:
+        warnings.warn(f"{n_failed} of {len(table)} trials failed; see trials_['error']. The "
+                      f"last error: {type(errors[-1]).__name__}: {errors[-1]}",
+                      UserWarning, stacklevel=2)
+    best_trial = study.best_trial
+    best_params = dict(best_trial.user_attrs["params"])
+    best_estimator = None
+    if refit:
+        best_estimator = clone(base).set_params(**best_params)
+        if evaluate is not None:
+            pass  # no data to refit on: the best configuration, unfitted
+        elif kind == "forecaster":
+            best_estimator.fit(y, X=X)
+        else:
+            best_estimator.fit(X, y)
+    return TuneResult(best_estimator_=best_estimator, best_params_=best_params,
+                      best_score_=float(best_trial.value), study_=study, trials_=table,
+                      direction=evaluation.direction, metric_name=metric_name)
+
+
+@contextmanager
+def _blas_limit(n_jobs):
+    """One BLAS thread per trial while trials run in parallel threads."""
+    if n_jobs == 1:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield

@@ -234,8 +234,13 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    alpha : float, default=1e-6
-        Ridge penalty (L2 regularisation strength), >= 0. With ``alpha=0`` the
+    alpha : float, default=1e-9
+        Ridge penalty (L2 regularisation strength), >= 0. The default, chosen
+        by the defaults study (``python -m reservoir.benchmark.defaults``), is
+        small because reservoir states of clean signals are nearly collinear and
+        the exact solver does not need a penalty for numerical stability; on
+        noisy or short series a larger one generalises better (tune it:
+        :func:`reservoir.model_selection.ridge_alpha_path` costs one fit). With ``alpha=0`` the
         solution is ordinary least squares (the minimum-norm one when the
         features are collinear).
     fit_intercept : bool, default=True
@@ -323,7 +328,7 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
     (True, 3.0)
     """
 
-    def __init__(self, alpha=1e-6, fit_intercept=True, solver="auto"):
+    def __init__(self, alpha=1e-9, fit_intercept=True, solver="auto"):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.solver = solver
@@ -518,7 +523,8 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
         key = ("solution", alpha, bool(self.fit_intercept), self.solver)
         if key not in self._memo:
             weights = None
-            if self.solver in ("auto", "cholesky", "lstsq") and (alpha > 0 or self.solver != "auto"):
+            direct = self.solver in ("cholesky", "lstsq") or (self.solver == "auto" and alpha > 0)
+            if direct:
                 A, B = self._factor().least_squares(self.fit_intercept)
                 solve = {"auto": _solve_qr, "cholesky": _solve_cholesky,
                          "lstsq": _solve_lstsq}[self.solver]

@@ -27,8 +27,9 @@ def templates():
 
 
 def esn(**params):
-    return ESN(**{"n_units": 30, "leak_rate": 0.5, "bias_scaling": 0.2, "random_state": 0,
-                  **params})
+    """A small ESN with the input scaling of the classifier's default reservoir (1.0)."""
+    return ESN(**{"n_units": 30, "leak_rate": 0.5, "bias_scaling": 0.2, "input_scaling": 1.0,
+                  "random_state": 0, **params})
 
 
 # --- pooling -------------------------------------------------------------------------------------
@@ -52,7 +53,7 @@ def pool_by_hand(states, pooling, washout, projection=None, alpha=1.0):
 def test_pooled_features_equal_an_independent_computation(templates, pooling):
     X, y, X_test, _ = templates
     reservoir = esn(n_units=12)
-    clf = ReservoirClassifier(reservoir, pooling=pooling, washout=5,
+    clf = ReservoirClassifier(reservoir, pooling=pooling, washout=5, scale=None,
                               model_space_components=4).fit(X, y)
     fitted = clone(reservoir).fit(X)
     states = fitted.transform(X)
@@ -91,8 +92,9 @@ def test_washout_is_excluded_from_mean_and_max_pooling():
         x[:10] = 50.0  # garbage before the washout, with a fading reservoir that forgets it
     for pooling in ("mean", "max"):
         reservoir = esn(spectral_radius=0.0, leak_rate=1.0)
-        clean = ReservoirClassifier(reservoir, pooling=pooling, washout=10).fit(X, y)
-        dirty = ReservoirClassifier(reservoir, pooling=pooling, washout=10).fit(spoiled, y)
+        clean = ReservoirClassifier(reservoir, pooling=pooling, washout=10, scale=None).fit(X, y)
+        dirty = ReservoirClassifier(reservoir, pooling=pooling, washout=10,
+                                    scale=None).fit(spoiled, y)
         np.testing.assert_allclose(clean.decision_function(X), dirty.decision_function(X),
                                    atol=1e-10)
 
@@ -238,7 +240,7 @@ def test_per_step_detects_events(events):
 def test_per_step_readout_is_fitted_on_steps_after_washout(events):
     x, labels, _, _ = events
     reservoir = esn(n_units=10)
-    clf = ReservoirClassifier(reservoir, per_step=True, washout=30).fit(x, labels)
+    clf = ReservoirClassifier(reservoir, per_step=True, washout=30, scale=None).fit(x, labels)
     states = clone(reservoir).fit(x).transform(x)
     reference = RidgeClassifier().fit(states[30:], labels[30:])
     np.testing.assert_allclose(clf.decision_function(x), reference.decision_function(states),

@@ -103,13 +103,13 @@ def test_float32(series):
 
 def test_zero_spectral_radius_is_memoryless(series):
     esn = ESN(n_units=20, spectral_radius=0.0, random_state=0).fit(series)
-    np.testing.assert_allclose(esn.transform(series), np.tanh(series @ esn.W_in_.T))
+    np.testing.assert_allclose(esn.transform(series), np.tanh(series @ esn.W_in_.T + esn.bias_))
 
 
 def test_delay_line_topology_shifts_the_input():
     u = np.random.default_rng(0).uniform(-1, 1, 30)
     esn = ESN(n_units=6, topology="delay_line", spectral_radius=1.0, activation="identity",
-              input_scaling=1.0, random_state=0).fit(u)
+              input_scaling=1.0, bias_scaling=0.0, random_state=0).fit(u)
     # Unit k holds W_in[0] * u[t-k] for a pure delay line with input into unit 0 only.
     esn.W_in_[1:] = 0.0
     states = esn.transform(u)

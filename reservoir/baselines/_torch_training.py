@@ -11,6 +11,7 @@ seed gives the same training run.
 
 from __future__ import annotations
 
+import contextvars
 import copy
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,6 +40,10 @@ __all__ = [
 SGD_MOMENTUM = 0.9
 #: The "sgd" learning rate at epoch e is learning_rate / (1 + SGD_DECAY * e).
 SGD_DECAY = 0.05
+#: Called after every epoch as ``callback(epoch, train_loss, validation_loss or None)`` when
+#: set (:func:`reservoir.model_selection.tune` uses it to prune bad trials); an exception it
+#: raises ends the training and propagates.
+EPOCH_CALLBACK = contextvars.ContextVar("epoch_callback", default=None)
 
 
 @contextmanager
@@ -252,23 +257,29 @@ def train(net, windows: Windows, validation: Windows | None, config: TrainingCon
     epochs = tqdm(range(config.max_epochs), disable=not config.verbose, desc="training",
                   unit="epoch")
     net.train()
-    for epoch in epochs:
-        history.loss_curve.append(_train_epoch(net, optimizer, windows, config, generator))
-        if scheduler is not None:
-            scheduler.step()
-        postfix = {"loss": f"{history.loss_curve[-1]:.4g}"}
-        if stop_early:
-            history.validation_curve.append(evaluate(net, validation))
-            postfix["val"] = f"{history.validation_curve[-1]:.4g}"
-            if history.validation_curve[-1] < best_loss:
-                best_loss, best_state, waited = history.validation_curve[-1], _snapshot(net), 0
-                history.best_epoch = epoch
-            else:
-                waited += 1
-        epochs.set_postfix(postfix)
-        if stop_early and waited >= config.patience:
-            break
-    epochs.close()
+    callback = EPOCH_CALLBACK.get()
+    try:
+        for epoch in epochs:
+            history.loss_curve.append(_train_epoch(net, optimizer, windows, config, generator))
+            if scheduler is not None:
+                scheduler.step()
+            postfix = {"loss": f"{history.loss_curve[-1]:.4g}"}
+            if stop_early:
+                history.validation_curve.append(evaluate(net, validation))
+                postfix["val"] = f"{history.validation_curve[-1]:.4g}"
+                if history.validation_curve[-1] < best_loss:
+                    best_loss, best_state, waited = history.validation_curve[-1], _snapshot(net), 0
+                    history.best_epoch = epoch
+                else:
+                    waited += 1
+            epochs.set_postfix(postfix)
+            if callback is not None:
+                callback(epoch, history.loss_curve[-1],
+                         history.validation_curve[-1] if stop_early else None)
+            if stop_early and waited >= config.patience:
+                break
+    finally:
+        epochs.close()
     if best_state is not None:
         net.load_state_dict(best_state)
     net.eval()

@@ -26,6 +26,7 @@ from .._forecast import (
     check_future_exogenous,
     check_n_steps,
     format_forecast,
+    training_range,
     warn_if_diverged,
 )
 from .._scoring import SequenceRegressorMixin
@@ -367,7 +368,7 @@ class _RecurrentForecaster(_RecurrentEstimator):
         self._fit_sequences([x[:-1] for x in inputs], [s[1:] for s in series.series], washout)
         self._last_inputs_ = inputs[-1]
         self._last_format_ = _format_of(y if series.layout == "single" else y[-1])
-        self.scale_ = max(float(np.abs(s).max()) for s in series.series)
+        self.training_range_ = training_range(series.series)
         return self
 
     def predict(self, n_steps, X=None, context=None, context_X=None):
@@ -417,7 +418,7 @@ class _RecurrentForecaster(_RecurrentEstimator):
             formats, layout = self._formats(context, series), series.layout
         futures = check_future_exogenous(X, self.n_exog_, n_steps, len(contexts))
         paths = self._generate(contexts, futures, n_steps)
-        warn_if_diverged(np.stack(paths), self.scale_)
+        warn_if_diverged(np.stack(paths), self.training_range_)
         if formats is None:
             return np.stack(paths)
         forecasts = [format_forecast(path, **fmt)
@@ -617,8 +618,8 @@ def _docstring(network, role, name):
                    "``predict_next(y)`` gives teacher-forced one-step-ahead predictions.")
         extra_attrs = ("n_outputs_ : int\n    Number of features of ``y``.\n"
                        "n_exog_ : int\n    Number of exogenous features (0 without X).\n"
-                       "scale_ : float\n    Largest absolute training value (reference of the "
-                       "divergence warning).\n")
+                       "training_range_ : tuple of two ndarrays\n    Per-feature minimum and "
+                       "maximum of the training ``y`` (reference of the divergence warning).\n")
         usage = (f">>> model = {name}(hidden_size=8, max_epochs=5, random_state=0)\n"
                  ">>> model.fit(u).predict(n_steps=10).shape\n(10,)")
     return f"""{summary}
