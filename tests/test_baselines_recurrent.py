@@ -465,3 +465,39 @@ def test_bad_hyperparameters_are_rejected_at_fit(cls, param, value):
 def test_bad_leak_parameters_are_rejected_at_fit(param, value):
     with pytest.raises(ValueError, match=param):
         LeakyRNNForecaster(**{**FAST, param: value}).fit(_sine(40))
+
+
+# -- the per-epoch hook (used by reservoir.model_selection.tune to prune) -------------------
+@needs_torch
+def test_epoch_callback_sees_every_epoch_and_can_stop_training():
+    from reservoir.baselines import _torch_training
+
+    u = _sine(300)
+    seen = []
+
+    def record(epoch, train_loss, validation_loss):
+        seen.append((epoch, train_loss, validation_loss))
+
+    token = _torch_training.EPOCH_CALLBACK.set(record)
+    try:
+        model = LSTMRegressor(**dict(FAST, max_epochs=4), early_stopping=True).fit(u[:-1], u[1:])
+    finally:
+        _torch_training.EPOCH_CALLBACK.reset(token)
+    assert [epoch for epoch, _, _ in seen] == list(range(model.n_epochs_))
+    assert all(np.isfinite(loss) and np.isfinite(val) for _, loss, val in seen)
+    assert [loss for _, loss, _ in seen] == pytest.approx(model.loss_curve_)
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_second(epoch, train_loss, validation_loss):
+        if epoch == 1:
+            raise Stop
+
+    token = _torch_training.EPOCH_CALLBACK.set(stop_at_second)
+    try:
+        with pytest.raises(Stop):
+            LSTMRegressor(**dict(FAST, max_epochs=10)).fit(u[:-1], u[1:])
+    finally:
+        _torch_training.EPOCH_CALLBACK.reset(token)
+    LSTMRegressor(**FAST).fit(u[:-1], u[1:])  # unset again: trains normally

@@ -59,6 +59,14 @@ def test_sweep_ranks_configurations_by_mean_loss(monkeypatch):
     assert rows[-1]["a_loss"] == pytest.approx(0.5) and rows[-1]["b_loss"] == pytest.approx(0.3)
     table = defaults.format_sweep(rows)
     assert table.count("\n") == 2 + len(rows) - 1 and "loss (decades)" in table
+    # with a score to beat, configurations beating it on every task rank first
+    reference = {"a": 1e-3 * 10 ** 0.25, "b": 1e-3 * 10 ** 0.45}
+    ranked = defaults._ranked([dict(r) for r in rows], ("a", "b"), reference)
+    assert [r["spectral_radius"] for r in ranked] == [0.8, 0.5, 1.3]
+    reference = {"a": 1e-3 * 10 ** 0.15, "b": 1e-3 * 10 ** 0.5}  # only 0.8 beats a
+    ranked = defaults._ranked([dict(r) for r in rows], ("a", "b"), reference)
+    assert [(r["spectral_radius"], r["beats_reference"]) for r in ranked] == [
+        (0.8, True), (0.5, False), (1.3, False)]
 
 
 def test_cli_prints_the_table(capsys):

@@ -18,7 +18,8 @@ Four standard tasks, each with the reservoir size a user would pick:
 defaults (only ``n_units`` and the seed set) and, when ReservoirPy is installed,
 ReservoirPy's (``Reservoir(units, seed=seed) >> Ridge()``) on the same arrays;
 ReservoirPy is never a dependency. ``--sweep`` re-runs the random search that
-chose the ESN's defaults (at smaller sizes) and prints its table; ``--edge``
+chose the region of the ESN's defaults (at smaller sizes) and prints its table,
+``--refine`` the grid at full size that chose the defaults in it; ``--edge``
 compares the default spectral radius with ``spectral_radius="edge"``.
 """
 
@@ -37,7 +38,7 @@ from ..datasets import LORENZ_LYAPUNOV_EXPONENT, lorenz, mackey_glass, narma
 from ..metrics import memory_capacity, nrmse, valid_prediction_time
 
 __all__ = ["TASKS", "DefaultsTask", "compare_defaults", "compare_edge", "compare_systems",
-           "sweep_defaults", "main"]
+           "refine_defaults", "sweep_defaults", "main"]
 
 SEEDS = (0, 1, 2, 3, 4)
 MG_TRAIN, MG_HORIZON = 5000, 84
@@ -381,19 +382,37 @@ def sweep_defaults(n_configs=60, seeds=(0, 1), random_state=0, tasks=tuple(TASKS
         One row per configuration, best first: the parameters, one score per
         task and ``loss``.
     """
-    from tqdm.auto import tqdm
-
     rng = np.random.default_rng(random_state)
     configs = [dict(c) for c in candidates]
     configs += [{name: _draw(rng, spec) for name, spec in SWEEP_SPACE.items()}
                 for _ in range(n_configs)]
+    return _ranked(_evaluate_configs(configs, seeds, tasks, progress, sizes=SWEEP_UNITS), tasks)
+
+
+def _evaluate_configs(configs, seeds, tasks, progress, sizes):
+    """One row per configuration: its parameters and median score per task.
+
+    ``sizes`` maps task names to reservoir sizes; None uses each task's own.
+    """
+    from tqdm.auto import tqdm
+
     rows = []
-    for config in tqdm(configs, desc="defaults sweep", disable=not progress):
+    for config in tqdm(configs, desc="defaults study", disable=not progress):
         row = dict(config)
         system = _system_of(config)
         for name in tasks:
-            row[name] = _median_score(TASKS[name], system, SWEEP_UNITS[name], seeds)[0]
+            n_units = TASKS[name].n_units if sizes is None else sizes[name]
+            row[name] = _median_score(TASKS[name], system, n_units, seeds)[0]
         rows.append(row)
+    return rows
+
+
+def _ranked(rows, tasks, reference=None):
+    """Rows with per-task losses (decades from the task's best) and their mean, best first.
+
+    With a ``reference`` (score to beat per task), rows that beat it on every
+    task come first.
+    """
     for name in tasks:
         task = TASKS[name]
         best = max(r[name] for r in rows) if task.higher_is_better else min(r[name] for r in rows)
@@ -401,18 +420,75 @@ def sweep_defaults(n_configs=60, seeds=(0, 1), random_state=0, tasks=tuple(TASKS
             r[f"{name}_loss"] = _relative_loss(task, r[name], best)
     for r in rows:
         r["loss"] = float(np.mean([r[f"{name}_loss"] for name in tasks]))
-    return sorted(rows, key=lambda r: r["loss"])
+        r["beats_reference"] = reference is not None and all(
+            TASKS[name].better(r[name], reference[name]) for name in tasks)
+    return sorted(rows, key=lambda r: (not r["beats_reference"], r["loss"]))
+
+
+#: Second stage: a grid around the first stage's best region, evaluated at the comparison's
+#: sizes (N = 1000 / 500 / 500 / 100) and seeds 0-2; ridge alpha 1e-8 in the grid, then the
+#: winner's alpha among REFINE_ALPHAS.
+REFINE_GRID = {
+    "spectral_radius": (1.0,),
+    "leak_rate": (0.8, 0.9, 1.0),
+    "input_scaling": (0.1, 0.2),
+    "bias_scaling": (0.1, 0.2, 0.3),
+    "input_connectivity": (None,),
+    "readout__alpha": (1e-8,),
+    "include_input": (True,),
+}
+REFINE_ALPHAS = (1e-8, 1e-9, 1e-10)
+
+
+def refine_defaults(seeds=(0, 1, 2), tasks=tuple(TASKS), reference=None, progress=True):
+    """Second stage of the defaults study: :data:`REFINE_GRID` at full size, then alpha.
+
+    Configurations that beat the ``reference`` (the peer's default) on every
+    task rank first, by mean loss (see :func:`sweep_defaults`); the others
+    follow, by mean loss. The winner of the grid is then tried with each alpha
+    of :data:`REFINE_ALPHAS` and everything is ranked again.
+
+    Parameters
+    ----------
+    seeds : sequence of int
+    tasks : sequence of str
+    reference : dict of str -> float, optional
+        The score to beat per task. By default ReservoirPy's defaults, measured
+        on the same seeds when ReservoirPy is installed (else no reference).
+    progress : bool
+
+    Returns
+    -------
+    list of dict
+        Rows as :func:`sweep_defaults` returns them, best first, with
+        ``beats_reference``.
+    """
+    import itertools
+
+    if reference is None and _ReservoirPy.available():
+        reference = {row["task"]: row["median"]
+                     for row in compare_systems([_ReservoirPy()], tasks, seeds)}
+    names = list(REFINE_GRID)
+    grid = [dict(zip(names, values, strict=True))
+            for values in itertools.product(*REFINE_GRID.values())]
+    rows = _ranked(_evaluate_configs(grid, seeds, tasks, progress, sizes=None), tasks, reference)
+    winner = {name: rows[0][name] for name in names}
+    alphas = [dict(winner, readout__alpha=alpha) for alpha in REFINE_ALPHAS
+              if alpha != winner["readout__alpha"]]
+    return _ranked(rows + _evaluate_configs(alphas, seeds, tasks, progress, sizes=None), tasks,
+                   reference)
 
 
 def format_sweep(rows, top=15) -> str:
     """A Markdown table of the best ``top`` rows of :func:`sweep_defaults`."""
     params = list(SWEEP_SPACE)
     tasks = [name for name in TASKS if name in rows[0]]
-    header = "| " + " | ".join(params + tasks + ["loss (decades)"]) + " |"
-    lines = [header, "|" + "---|" * (len(params) + len(tasks) + 1)]
+    header = "| " + " | ".join(params + tasks + ["loss (decades)", "beats peer"]) + " |"
+    lines = [header, "|" + "---|" * (len(params) + len(tasks) + 2)]
     for row in rows[:top]:
         cells = [f"{row[p]:.3g}" if isinstance(row[p], float) else str(row[p]) for p in params]
         cells += [f"{row[t]:.3g}" for t in tasks] + [f"{row['loss']:.2f}"]
+        cells.append("yes" if row.get("beats_reference") else "no")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -424,6 +500,8 @@ def main(argv=None) -> int:
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--sweep", action="store_true",
                         help="re-run the random search that chose the ESN's defaults")
+    parser.add_argument("--refine", action="store_true",
+                        help="re-run the second stage of the defaults study (full sizes)")
     parser.add_argument("--edge", action="store_true",
                         help='compare the default spectral radius with spectral_radius="edge"')
     parser.add_argument("--configs", type=int, default=60,
@@ -443,6 +521,9 @@ def main(argv=None) -> int:
         if args.sweep:
             rows = sweep_defaults(n_configs=args.configs, tasks=tuple(args.tasks))
             print(format_sweep(rows))
+            return 0
+        if args.refine:
+            print(format_sweep(refine_defaults(tasks=tuple(args.tasks)), top=25))
             return 0
         seeds = SEEDS[:2] if args.quick else SEEDS
         if args.edge:
