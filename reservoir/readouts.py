@@ -234,7 +234,7 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    alpha : float, default=1e-9
+    alpha : float, default=1e-10
         Ridge penalty (L2 regularisation strength), >= 0. The default, chosen
         by the defaults study (``python -m reservoir.benchmark.defaults``), is
         small because reservoir states of clean signals are nearly collinear and
@@ -328,7 +328,7 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
     (True, 3.0)
     """
 
-    def __init__(self, alpha=1e-9, fit_intercept=True, solver="auto"):
+    def __init__(self, alpha=1e-10, fit_intercept=True, solver="auto"):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.solver = solver
