@@ -163,13 +163,17 @@ def deep_esn_space(trial, prefix="", estimator=None):
 
 
 def lsm_space(trial, prefix="", estimator=None):
-    """Search space of the spiking :class:`~reservoir.LSM`.
+    """Search space of the spiking :class:`~reservoir.LSM`, around its default liquid.
 
-    ``spectral_radius`` in [0.5, 6] (the default balanced liquid sustains
-    its own activity from about 3 on), ``inhibition_balance`` in [0.5, 3],
-    ``input_scaling`` in [2, 100] mV (log), ``background_current`` in
-    [10, 15] mV (the threshold is 15 mV by default), ``tau_membrane`` and
-    ``tau_trace`` in [3, 60] ms (log).
+    The default liquid (see :mod:`reservoir.lsm`) is a discrete-time map with
+    fast membranes and synapses, synaptic delays of 1 to 10 input steps and two
+    readout kernels; its architecture stays fixed and its gain is tuned:
+    ``spectral_radius`` in [1, 6] (the default liquid's activity fades after
+    the input up to about 4 and sustains itself from about 6),
+    ``inhibition_balance`` in [1, 3], ``input_scaling`` in [1, 20] mV (log),
+    ``background_current`` in [13, 14.8] mV (the threshold is 15 mV),
+    ``tau_membrane`` in [2, 10] ms (log; longer membranes blur the input
+    steps the delays separate). ``tau_trace`` keeps its two default kernels.
 
     Parameters
     ----------
@@ -183,16 +187,15 @@ def lsm_space(trial, prefix="", estimator=None):
     dict
     """
     return {
-        f"{prefix}spectral_radius": trial.suggest_float(f"{prefix}spectral_radius", 0.5, 6.0),
+        f"{prefix}spectral_radius": trial.suggest_float(f"{prefix}spectral_radius", 1.0, 6.0),
         f"{prefix}inhibition_balance": trial.suggest_float(f"{prefix}inhibition_balance",
-                                                           0.5, 3.0),
-        f"{prefix}input_scaling": trial.suggest_float(f"{prefix}input_scaling", 2.0, 100.0,
+                                                           1.0, 3.0),
+        f"{prefix}input_scaling": trial.suggest_float(f"{prefix}input_scaling", 1.0, 20.0,
                                                       log=True),
         f"{prefix}background_current": trial.suggest_float(f"{prefix}background_current",
-                                                           10.0, 15.0),
-        f"{prefix}tau_membrane": trial.suggest_float(f"{prefix}tau_membrane", 3.0, 60.0,
+                                                           13.0, 14.8),
+        f"{prefix}tau_membrane": trial.suggest_float(f"{prefix}tau_membrane", 2.0, 10.0,
                                                      log=True),
-        f"{prefix}tau_trace": trial.suggest_float(f"{prefix}tau_trace", 3.0, 60.0, log=True),
     }
 
 

@@ -362,7 +362,7 @@ def test_deep_esn_lsm_and_bidirectional_reservoirs_are_searched(narma_data):
     assert {"reservoir__spectral_radius", "reservoir__leak_rate"} <= set(result.best_params_)
     liquid = ReservoirRegressor(LSM(n_units=20, steps_per_input=2, random_state=0), washout=30)
     result = quiet_tune(liquid, y[:200], u[:200], n_trials=2, random_state=0)
-    assert {"reservoir__inhibition_balance", "reservoir__tau_trace"} <= set(result.best_params_)
+    assert {"reservoir__inhibition_balance", "reservoir__tau_membrane"} <= set(result.best_params_)
     bi = ReservoirRegressor(BidirectionalESN(ESN(n_units=10, random_state=0)), washout=30)
     result = quiet_tune(bi, y[:300], u[:300], n_trials=2, random_state=0)
     assert "reservoir__reservoir__leak_rate" in result.best_params_
