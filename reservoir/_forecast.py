@@ -133,6 +133,15 @@ def future_index(index, n_steps):
 
     A pandas DatetimeIndex/PeriodIndex continues with its frequency; a
     RangeIndex continues with its step. Anything else returns None.
+
+    Frequency gaps: a DatetimeIndex without ``freq`` continues with the
+    frequency :func:`pandas.infer_freq` finds in it (at least three stamps,
+    evenly spaced); an irregular one (gaps, uneven sampling) has none, so the
+    forecast is returned as a plain array. The index was checked to be
+    strictly increasing when the series was validated
+    (:func:`reservoir._validation.check_time_order`); its spacing never
+    changes the model, which reads the rows as consecutive steps (see
+    :mod:`reservoir._validation`).
     """
     import pandas as pd
 

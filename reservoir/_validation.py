@@ -5,7 +5,26 @@ The data conventions of the design card live here and nowhere else:
 * one series is an array ``(T, d)``; a 1-D array is ``(T, 1)``;
 * several series are a list of ``(T_i, d)`` arrays or a 3-D array ``(n, T, d)``;
 * pandas Series/DataFrame are accepted and their index is remembered;
+* rows are time steps, so a pandas index of time stamps, periods, time deltas
+  or numbers must be strictly increasing (:func:`check_time_order`): a
+  descending, shuffled or duplicated index is an error that says how to fix it
+  (``sort_index()``, dropping or aggregating duplicates), never a series fitted
+  in scrambled order. An index of other labels (strings, a MultiIndex) carries
+  no order and is not checked;
 * outputs are handed back in the caller's structure (:meth:`SeriesSet.restore`).
+
+Frequency gaps
+--------------
+An increasing index need not be regular. The models never read the time
+stamps: the rows of a series are consecutive steps, whatever the time between
+them, so a series with gaps (missing days, irregular sampling) is modelled as
+if its observations were evenly spaced. Resample it first (e.g.
+``y.resample("D").mean().interpolate()``) when the spacing matters. A forecast
+is returned on a continued pandas index only when the training (or context)
+index can be continued: a RangeIndex (with its step), a PeriodIndex, or a
+DatetimeIndex whose ``freq`` is set or can be inferred from its stamps
+(:func:`pandas.infer_freq`, at least three of them, regular spacing); otherwise
+it is a plain NumPy array (see :func:`reservoir._forecast.future_index`).
 """
 
 from __future__ import annotations
@@ -21,6 +40,7 @@ from sklearn.utils.validation import validate_data
 __all__ = [
     "SeriesSet",
     "check_series",
+    "check_time_order",
     "check_paired_series",
     "check_supervised_series",
     "check_washout",
@@ -102,7 +122,73 @@ def _as_numeric_array(x, name: str, dtype) -> np.ndarray:
     return arr
 
 
-def _check_one_series(x, name: str, dtype, min_length: int) -> np.ndarray:
+def _has_time_order(index) -> bool:
+    """Whether the labels of a pandas index are ordered in time (stamps, periods, numbers)."""
+    import pandas as pd
+
+    if isinstance(index, pd.MultiIndex):
+        return False
+    if isinstance(index, (pd.DatetimeIndex, pd.TimedeltaIndex, pd.PeriodIndex)):
+        return True
+    dtype = index.dtype
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
+def check_time_order(index, name: str = "y") -> None:
+    """Refuse a pandas index that is not strictly increasing.
+
+    Rows are time steps: a series whose index is descending, shuffled or
+    holds the same label twice would be fitted in scrambled order (and its
+    forecasts dated wrongly), so it is refused with a message that says how
+    to fix it. Indexes of time stamps, periods, time deltas and numbers are
+    checked; other labels (strings, a MultiIndex) carry no order and are
+    accepted as they are. Gaps are allowed (see the module docstring).
+
+    Parameters
+    ----------
+    index : pandas.Index or None
+    name : str
+        Argument name used in the message.
+
+    Raises
+    ------
+    ValueError
+        When the index has duplicate labels or is not increasing.
+    """
+    if index is None or len(index) < 2 or not _has_time_order(index):
+        return
+    if index.is_monotonic_increasing and index.is_unique:
+        return
+    if not index.is_unique:
+        duplicated = index[index.duplicated()]
+        first = duplicated[0]
+        count = int((index == first).sum())
+        problem = (f"it holds duplicate labels ({len(duplicated)} repeated; e.g. {first} "
+                   f"appears {count} times)")
+        fix = (f"drop or aggregate the duplicates, e.g. "
+               f"{name}[~{name}.index.duplicated(keep='last')] or "
+               f"{name}.groupby(level=0).mean()")
+        if not index.is_monotonic_increasing:
+            fix += f", and sort with {name}.sort_index()"
+    elif index.is_monotonic_decreasing:
+        problem = f"it is in descending order (from {index[0]} down to {index[-1]})"
+        fix = f"put it in time order with {name}.sort_index()"
+    else:
+        values = index.asi8 if hasattr(index, "asi8") else index.to_numpy()
+        step = int(np.flatnonzero(~(values[1:] > values[:-1]))[0]) + 1
+        problem = (f"it is not sorted ({index[step]} at position {step} comes after "
+                   f"{index[step - 1]})")
+        fix = f"put it in time order with {name}.sort_index()"
+    raise ValueError(
+        f"{name} must be in time order, but its pandas index is not strictly increasing: "
+        f"{problem}. Rows are read as consecutive time steps; {fix}."
+    )
+
+
+def _check_one_series(x, name: str, dtype, min_length: int,
+                      time_ordered: bool = True) -> np.ndarray:
+    if time_ordered and _is_pandas(x):
+        check_time_order(x.index, name)
     arr = _as_numeric_array(x, name, dtype)
     if arr.ndim == 1:
         arr = arr.reshape(-1, 1)
@@ -119,7 +205,8 @@ def _check_one_series(x, name: str, dtype, min_length: int) -> np.ndarray:
     return arr
 
 
-def check_series(X, *, name: str = "X", dtype=np.float64, min_length: int = 1) -> SeriesSet:
+def check_series(X, *, name: str = "X", dtype=np.float64, min_length: int = 1,
+                 time_ordered: bool = True) -> SeriesSet:
     """Validate one or several time series.
 
     Parameters
@@ -133,6 +220,10 @@ def check_series(X, *, name: str = "X", dtype=np.float64, min_length: int = 1) -
         Dtype of the returned arrays.
     min_length : int
         Minimum number of time steps of each series.
+    time_ordered : bool, default=True
+        Refuse a pandas input whose index is not strictly increasing
+        (:func:`check_time_order`). Pass False only where rows are independent
+        samples rather than time steps (a pooled classifier's 2-D ``X``).
 
     Returns
     -------
@@ -144,7 +235,8 @@ def check_series(X, *, name: str = "X", dtype=np.float64, min_length: int = 1) -
         Non-numeric or complex data, or ``None``.
     ValueError
         NaN/inf, wrong number of dimensions, empty input, series that are too
-        short, or series with different numbers of features.
+        short, series with different numbers of features, or a pandas index
+        that is not strictly increasing.
     """
     if X is None:
         raise TypeError(f"{name} is required; got None.")
@@ -156,7 +248,8 @@ def check_series(X, *, name: str = "X", dtype=np.float64, min_length: int = 1) -
         raise ValueError(f"{name} is empty; pass at least one series.")
     if isinstance(X, (list, tuple)) and _looks_like_list_of_series(X):
         series = [
-            _check_one_series(x, f"{name}[{i}]", dtype, min_length) for i, x in enumerate(X)
+            _check_one_series(x, f"{name}[{i}]", dtype, min_length, time_ordered)
+            for i, x in enumerate(X)
         ]
         widths = {s.shape[1] for s in series}
         if len(widths) > 1:
@@ -169,7 +262,7 @@ def check_series(X, *, name: str = "X", dtype=np.float64, min_length: int = 1) -
     if _is_pandas(X):
         index = X.index
         columns = list(X.columns) if X.ndim == 2 else None
-        arr = _check_one_series(X, name, dtype, min_length)
+        arr = _check_one_series(X, name, dtype, min_length, time_ordered)
         return SeriesSet([arr], "single", index=index, was_1d=X.ndim == 1,
                          columns=columns, original_first=X if X.ndim == 2 else arr)
     arr = _as_numeric_array(X, name, dtype)

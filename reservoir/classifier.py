@@ -193,8 +193,13 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
         return not self.per_step and self.pooling == "model_space"
 
     def _check_X(self, X) -> SeriesSet:
-        """Validate X; in pooled mode a 2-D array is n series of length 1 (see Notes)."""
-        series = check_series(X, name="X")
+        """Validate X; in pooled mode a 2-D array is n series of length 1 (see Notes).
+
+        The rows of such a 2-D table are independent samples, whose index need
+        not be in time order (e.g. after ``train_test_split``).
+        """
+        pooled_rows = not self.per_step and getattr(X, "ndim", 0) == 2 and hasattr(X, "index")
+        series = check_series(X, name="X", time_ordered=not pooled_rows)
         if self.per_step or series.layout != "single":
             return series
         if series.was_1d:

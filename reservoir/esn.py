@@ -288,6 +288,16 @@ class ESN(BaseReservoir):
             cache[1][kind] = W.toarray() if dense else W
         return cache[1][kind]
 
+    def __getstate__(self):
+        """Pickled (and :mod:`reservoir.io`) state without the loop-matrix cache.
+
+        The dense copies of ``W_`` made for the time loop (up to two N x N
+        arrays) are rebuilt on the first run after loading.
+        """
+        state = dict(super().__getstate__())  # a copy, not self.__dict__
+        state.pop("_loop_matrices", None)
+        return state
+
     def simulate(self, inputs, state, rng=None):
         """Advance a block of equal-length series.
 
@@ -742,6 +752,20 @@ class BidirectionalESN(BaseReservoir):
             backward = clone(template).set_params(random_state=rng.randint(0, 2**31 - 1))
             self.backward_ = _fit_to_n_features(backward, n_features)
         self.n_features_out_ = self.forward_.n_features_out_ + self.backward_.n_features_out_
+
+    def __getstate__(self):
+        """Pickled state; a backward reservoir shared with the forward one is stored once."""
+        state = dict(super().__getstate__())  # a copy, not self.__dict__
+        if "backward_" in state and state["backward_"] is state.get("forward_"):
+            del state["backward_"]
+            state["_backward_is_forward"] = True
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        if state.pop("_backward_is_forward", False):
+            state["backward_"] = state["forward_"]
+        super().__setstate__(state)
 
     def _state_sizes(self):
         return [self.forward_._state_size(), self.backward_._state_size()]

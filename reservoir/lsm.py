@@ -769,6 +769,21 @@ class LSM(BaseReservoir):
         self.delays_ = self._draw_delays(rng)
         self._synapses = _Synapses(self._jumps(), self.inhibitory_, self.delays_ / self.dt)
 
+    def __getstate__(self):
+        """Pickled (and :mod:`reservoir.io`) state without the synapse tables.
+
+        They are derived from ``W_``, ``inhibitory_`` and ``delays_`` (several
+        times the size of ``W_``'s data) and rebuilt on loading.
+        """
+        state = dict(super().__getstate__())  # a copy, not self.__dict__
+        state.pop("_synapses", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "W_" in state and "_synapses" not in state:
+            self._synapses = _Synapses(self._jumps(), self.inhibitory_, self.delays_ / self.dt)
+
     def _draw_delays(self, rng):
         """Delay (ms) of each connection of ``W_``, on whole steps uniform over the range.
 

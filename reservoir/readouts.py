@@ -266,6 +266,20 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
           singular vectors are the eigendecomposition of ``X^T X``), the method
           of :meth:`solve_path`; cached, so changing ``alpha`` afterwards costs
           only O(N^2) per target.
+    keep_statistics : bool, default=True
+        Keep the accumulated statistics (the (N + T) x (N + T) triangular
+        factor ``scatter_factor_``) after solving, so that the readout can go
+        on with :meth:`partial_fit`, be merged (:meth:`merge`), re-solved for
+        other penalties (:meth:`solve_path`, ``set_params(alpha=...)``) or
+        read through ``X_scatter_``. ``False`` keeps only the solution
+        (``coef_``, ``intercept_``, the means and sample counts): the factor is
+        dropped at the first solve (:meth:`fit` solves at once; after
+        :meth:`partial_fit`, the first :meth:`predict`, :meth:`solve`, access
+        to ``coef_``, pickling or :func:`reservoir.io.save`), so pickles and
+        :mod:`reservoir.io` files never hold it: a fitted readout of N=2000
+        states takes 16 KB instead of 32 MB.
+        Continuing to fit, merging or re-solving afterwards raises a
+        ``ValueError``: refit with ``keep_statistics=True`` for those.
 
     Attributes
     ----------
@@ -288,7 +302,8 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
         Weighted mean of the targets.
     scatter_factor_ : ndarray of shape (n_features + n_targets, n_features + n_targets)
         Upper-triangular ``R`` with ``R^T R`` the centred weighted scatter of
-        ``[X, y]`` (module docstring).
+        ``[X, y]`` (module docstring). Absent once solved with
+        ``keep_statistics=False``.
     X_scatter_ : ndarray of shape (n_features, n_features)
         Centered weighted scatter ``sum_i s_i (x_i - X_mean_)(x_i - X_mean_)^T``
         (computed from ``scatter_factor_`` on access).
@@ -328,10 +343,34 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
     (True, 3.0)
     """
 
-    def __init__(self, alpha=1e-10, fit_intercept=True, solver="auto"):
+    def __init__(self, alpha=1e-10, fit_intercept=True, solver="auto", keep_statistics=True):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.solver = solver
+        self.keep_statistics = keep_statistics
+
+    # -- persistence -------------------------------------------------------------
+    def __getstate__(self):
+        """Pickled state without caches; with ``keep_statistics=False``, without the factor.
+
+        Solutions and decompositions cached for the current data (``_memo``)
+        are recomputed on demand after loading. A readout that does not keep
+        its statistics is saved solved: ``coef_``/``intercept_`` and the means,
+        not the (N + T)^2 factor.
+        """
+        if (not self._keeps_statistics() and "scatter_factor_" in self.__dict__
+                and self.sum_weights_ > 0):
+            try:
+                self._solution()  # the first solve, which drops the factor
+            except (ValueError, np.linalg.LinAlgError):  # unsolvable: saved with its factor
+                pass
+        state = dict(super().__getstate__())  # a copy, not self.__dict__
+        state.pop("_memo", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._memo = {}
 
     # -- fitting -----------------------------------------------------------------
     def fit(self, X, y, sample_weight=None):
@@ -375,7 +414,10 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
         self : RidgeReadout
         """
         self._check_params()
-        self._accumulate(X, y, sample_weight, reset=not hasattr(self, "n_samples_seen_"))
+        reset = not hasattr(self, "n_samples_seen_")
+        if not reset:
+            self._require_statistics("partial_fit")
+        self._accumulate(X, y, sample_weight, reset=reset)
         return self
 
     def _accumulate(self, X, y, sample_weight, *, reset):
@@ -414,11 +456,46 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
         self.y_mean_ = factor.y_mean
         self.scatter_factor_ = factor.R
         self._memo = {}
+        self.__dict__.pop("_frozen", None)
+
+    # -- keep_statistics=False: a solved readout without its statistics -------------
+    def _keeps_statistics(self) -> bool:
+        if not isinstance(self.keep_statistics, (bool, np.bool_)):
+            raise ValueError(
+                f"keep_statistics must be True or False; got {self.keep_statistics!r}."
+            )
+        return bool(self.keep_statistics)
+
+    def _solution_key(self):
+        return ("solution", float(self.alpha), bool(self.fit_intercept), self.solver)
+
+    def _drop_statistics(self, key, solution):
+        """Keep ``solution`` (coef, intercept) for ``key`` and drop the factor and caches."""
+        self._frozen = (key, *solution)
+        del self.scatter_factor_
+        self._memo = {}
+
+    def _has_statistics(self) -> bool:
+        return "scatter_factor_" in self.__dict__ or "_frozen" not in self.__dict__
+
+    def _require_statistics(self, action):
+        """Raise a clear error when the factor was dropped (``keep_statistics=False``)."""
+        if self._has_statistics():
+            return
+        key = self._frozen[0]
+        raise ValueError(
+            f"{action} needs the accumulated statistics, but this RidgeReadout was fitted "
+            f"with keep_statistics=False and kept only its solution (alpha={key[1]!r}, "
+            f"fit_intercept={key[2]!r}, solver={key[3]!r}). Refit with "
+            "keep_statistics=True to continue fitting, merge, re-solve for another alpha "
+            "or read the scatter matrices."
+        )
 
     @property
     def X_scatter_(self):
         """Centred weighted scatter of the features, shape (n_features, n_features)."""
         check_is_fitted(self)
+        self._require_statistics("X_scatter_")
         n = self.X_mean_.shape[0]
         return self._factor().scatter()[:n, :n]
 
@@ -426,6 +503,7 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
     def Xy_scatter_(self):
         """Centred weighted cross scatter of features and targets, (n_features, n_targets)."""
         check_is_fitted(self)
+        self._require_statistics("Xy_scatter_")
         n = self.X_mean_.shape[0]
         return self._factor().scatter()[:n, n:]
 
@@ -451,9 +529,11 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
             raise TypeError(f"other must be a RidgeReadout; got {type(other).__name__}.")
         if not hasattr(other, "n_samples_seen_"):
             return self
+        other._require_statistics("merge")
         if not hasattr(self, "n_samples_seen_"):
             self._adopt_data_of(other)
             return self
+        self._require_statistics("merge")
         self._check_compatible(other)
         self._set_factor(self._factor().merged(other._factor()))
         self.n_samples_seen_ += other.n_samples_seen_
@@ -497,6 +577,7 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
             raise ValueError(f"fit_intercept must be True or False; got {self.fit_intercept!r}.")
         if self.solver not in _SOLVERS:
             raise ValueError(f"solver must be one of {_SOLVERS}; got {self.solver!r}.")
+        self._keeps_statistics()
 
     def _check_solvable(self):
         check_is_fitted(self)
@@ -520,7 +601,12 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
         self._check_solvable()
         self._check_params()
         alpha = float(self.alpha)
-        key = ("solution", alpha, bool(self.fit_intercept), self.solver)
+        key = self._solution_key()
+        if not self._has_statistics():
+            if key != self._frozen[0]:
+                self._require_statistics(f"Solving with alpha={alpha!r}, fit_intercept="
+                                         f"{bool(self.fit_intercept)!r}, solver={self.solver!r}")
+            return self._frozen[1:]
         if key not in self._memo:
             weights = None
             direct = self.solver in ("cholesky", "lstsq") or (self.solver == "auto" and alpha > 0)
@@ -532,7 +618,10 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
             if weights is None:  # "eigen", or "auto" with alpha too small for the QR
                 weights = self._path_weights([alpha])[0]
             self._memo[key] = self._to_sklearn_shapes(weights)
-        return self._memo[key]
+        solution = self._memo[key]
+        if not self._keeps_statistics():
+            self._drop_statistics(key, solution)
+        return solution
 
     def _path_weights(self, alphas):
         """Weights (n_alphas, N, T) from the cached SVD of the triangular factor."""
@@ -580,6 +669,7 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
         """
         self._check_solvable()
         self._check_params()
+        self._require_statistics("solve_path")
         weights = self._path_weights(_check_alphas(alphas))              # (A, N, T)
         intercepts = self._intercepts(weights)                          # (A, T)
         if self._y_1d:

@@ -456,3 +456,48 @@ def test_univariate_models_refuse_several_series(model, monthly):
 def test_ets_refuses_exogenous_inputs(monthly):
     with pytest.raises(ValueError, match="does not use exogenous inputs"):
         ETSForecaster().fit(monthly, X=np.ones((60, 1)))
+
+
+# ---------------------------------------------------------------------------
+# persistence and time order
+# ---------------------------------------------------------------------------
+def test_pickled_arima_and_ets_hold_fitted_parameters_not_statsmodels_objects(ar1):
+    rng = np.random.default_rng(2)
+    exog = rng.standard_normal((150, 1))
+    models = [ARIMAForecaster(order=(1, 0, 1)).fit(ar1, X=exog),
+              ETSForecaster(trend="add", damped_trend=True).fit(ar1 + 10)]
+    for model in models:
+        data = pickle.dumps(model)
+        assert b"statsmodels" not in data
+        expected = model.predict(5, X=exog[:5] if model is models[0] else None)
+        model.set_params(trend=None)  # changed after fitting: the fitted model is what is kept
+        loaded = pickle.loads(data)
+        np.testing.assert_array_equal(
+            loaded.predict(5, X=exog[:5] if model is models[0] else None), expected)
+        np.testing.assert_array_equal(loaded.results_.params, model.results_.params)
+        assert loaded.results_.llf == model.results_.llf
+        np.testing.assert_array_equal(loaded.results_.bse, model.results_.bse)
+        assert loaded.results_.mle_retvals["converged"] == model.results_.mle_retvals["converged"]
+        assert loaded.model_.endog.shape == model.model_.endog.shape
+
+
+def test_pickled_auto_arima_keeps_its_aic_grid(ar1):
+    model = ARIMAForecaster(order="auto", auto_max_order=(1, 0, 1)).fit(
+        np.column_stack([ar1, ar1[::-1]]))
+    loaded = pickle.loads(pickle.dumps(model))
+    assert loaded.aic_grid_ == model.aic_grid_ and loaded.order_ == model.order_
+    assert len(loaded.results_) == 2
+    np.testing.assert_array_equal(loaded.predict(4), model.predict(4))
+
+
+@pytest.mark.parametrize("model", ALL_MODELS, ids=IDS)
+@pytest.mark.parametrize("order", ["descending", "shuffled", "duplicates"])
+def test_models_refuse_an_index_out_of_time_order(model, order, monthly):
+    index = {"descending": monthly.index[::-1],
+             "shuffled": monthly.index[np.random.default_rng(0).permutation(len(monthly))],
+             "duplicates": monthly.index[np.r_[0, 0:len(monthly) - 1]]}[order]
+    bad = pd.Series(monthly.to_numpy(), index=index)
+    with pytest.raises(ValueError, match=r"y must be in time order.*(sort_index|duplicated)"):
+        clone(model).fit(bad)
+    with pytest.raises(ValueError, match=r"context must be in time order"):
+        clone(model).fit(monthly).predict(2, context=bad)

@@ -16,6 +16,8 @@ an ImportError that says how to install it.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
@@ -55,6 +57,8 @@ INSTALL_HINT = (
 )
 _OPTIMIZERS = ("adam", "sgd")
 _DTYPES = ("float32", "float64")
+#: Options of a core's factory that a saved network records (and the only ones read back).
+_NET_OPTIONS = {"leaky": ("leak_rate", "learn_time_constants")}
 
 
 def _torch_backend():
@@ -139,6 +143,57 @@ def _standardization(inputs, targets):
             "target_mean": target_mean, "target_std": target_std}
 
 
+def _describe_net(net, core):
+    """A trained SequenceNet as plain data: its architecture and numpy copies of its tensors."""
+    recurrent = net.core
+    if core == "leaky":
+        num_layers = len(recurrent.layers)
+        options = {"leak_rate": 0.5,  # the initial value only; the rates are in the state_dict
+                   "learn_time_constants": bool(recurrent.layers[0].learn_time_constants)}
+    else:
+        num_layers, options = int(recurrent.num_layers), {}
+    parameter = next(net.parameters())
+    return {
+        "core": core,
+        "n_inputs": int(net.input_mean.shape[0]),
+        "n_outputs": int(net.head.out_features),
+        "hidden_size": int(net.head.in_features),
+        "num_layers": num_layers,
+        "options": options,
+        "dtype": str(parameter.dtype).removeprefix("torch."),
+        "state_dict": {name: tensor.detach().cpu().numpy().copy()
+                       for name, tensor in net.state_dict().items()},
+    }
+
+
+def _rebuild_net(record, device):
+    """The SequenceNet described by :func:`_describe_net`, on ``device`` (else the CPU)."""
+    nets, _ = _torch_backend()
+    import torch
+
+    core = record["core"]
+    if core not in nets.CORES or record["dtype"] not in _DTYPES:
+        raise ValueError(f"Unknown network in the saved state: core={core!r}, "
+                         f"dtype={record['dtype']!r}; the file is corrupt or incompatible.")
+    try:
+        target = _check_device(device)
+    except ValueError as exc:
+        warnings.warn(f"{exc} The trained network is loaded on the CPU instead.",
+                      RuntimeWarning, stacklevel=3)
+        target = torch.device("cpu")
+    n_inputs, n_outputs = record["n_inputs"], record["n_outputs"]
+    statistics = {"input_mean": np.zeros(n_inputs), "input_std": np.ones(n_inputs),
+                  "target_mean": np.zeros(n_outputs), "target_std": np.ones(n_outputs)}
+    net = nets.build_net(core, n_inputs=n_inputs, n_outputs=n_outputs,
+                         hidden_size=record["hidden_size"], num_layers=record["num_layers"],
+                         statistics=statistics, seed=0, dtype=getattr(torch, record["dtype"]),
+                         device="cpu", **{name: record["options"][name]
+                                          for name in _NET_OPTIONS.get(core, ())})
+    net.load_state_dict({name: torch.as_tensor(np.asarray(value))
+                         for name, value in record["state_dict"].items()}, strict=True)
+    return net.to(target).eval()
+
+
 # -- the shared machinery ----------------------------------------------------------------
 class _RecurrentEstimator(BaseEstimator):
     """Hyperparameters, training and batched inference shared by all trained RNN baselines."""
@@ -196,6 +251,27 @@ class _RecurrentEstimator(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+    # -- persistence ---------------------------------------------------------------------
+    def __getstate__(self):
+        """Pickled (and :mod:`reservoir.io`) state: the network as numpy arrays.
+
+        ``net_`` is stored as its architecture and its ``state_dict`` with every
+        tensor converted to a numpy array, never as a pickled torch module;
+        loading rebuilds the network (torch is needed then).
+        """
+        state = dict(super().__getstate__())  # a copy, not self.__dict__
+        net = state.pop("net_", None)
+        if net is not None:
+            state["_net_arrays"] = _describe_net(net, self._core)
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        record = state.pop("_net_arrays", None)
+        super().__setstate__(state)
+        if record is not None:
+            self.net_ = _rebuild_net(record, self.device)
 
     # -- fitting -------------------------------------------------------------------------
     def _training_config(self, training):

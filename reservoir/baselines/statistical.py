@@ -65,6 +65,11 @@ __all__ = [
 ]
 
 _ARIMA_TRENDS = (None, "n", "c", "t", "ct")
+_MISSING = object()
+#: Model arguments a saved ARIMA/ETS column records (and the only ones read back).
+_SARIMAX_SPEC = ("order", "seasonal_order", "trend", "enforce_stationarity",
+                 "enforce_invertibility")
+_ETS_SPEC = ("error", "trend", "damped_trend", "seasonal", "seasonal_periods")
 _ETS_COMPONENTS = (None, "add", "mul")
 
 
@@ -313,6 +318,60 @@ class _ColumnwiseForecaster(_StatisticalForecaster):
 
     def _column_results(self):
         return [self.results_] if self.n_features_in_ == 1 else self.results_
+
+    # -- persistence ---------------------------------------------------------------
+    def __getstate__(self):
+        """Pickled (and :mod:`reservoir.io`) state: fitted parameters, not statsmodels objects.
+
+        Each column's results are stored as the data they were fitted on, the
+        model specification and the fitted parameters (plain arrays); loading
+        rebuilds ``results_`` and ``model_`` by running the model with those
+        parameters (no refit), which gives the same forecasts, likelihood and
+        standard errors.
+        """
+        state = dict(super().__getstate__())  # a copy, not self.__dict__
+        if "results_" in state:
+            state["_column_fits"] = [self._describe_results(r) for r in self._column_results()]
+            del state["results_"]
+            state.pop("model_", None)
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        fits = state.pop("_column_fits", None)
+        super().__setstate__(state)
+        if fits is not None:
+            with self._compute_limits():
+                results = [self._rebuild_results(spec) for spec in fits]
+            for name, value in (("results_", results), ("model_", [r.model for r in results])):
+                setattr(self, name, value[0] if len(value) == 1 else value)
+
+    @staticmethod
+    def _fit_record(results):
+        """What every column keeps: its data, fitted parameters and optimiser report."""
+        data = results.model.data
+        retvals = getattr(results, "mle_retvals", None)
+        return {
+            "endog": np.asarray(data.endog, dtype=float),
+            "exog": None if data.exog is None else np.asarray(data.exog, dtype=float),
+            "params": np.asarray(results.params, dtype=float),
+            "mle_retvals": None if retvals is None else dict(retvals),
+        }
+
+    @staticmethod
+    def _restore_record(results, spec):
+        if spec.get("mle_retvals") is not None:
+            inner = getattr(results, "_results", results)
+            inner.mle_retvals = spec["mle_retvals"]
+        return results
+
+    def _describe_results(self, results) -> dict:
+        """A column's fitted results as plain data (see ``__getstate__``)."""
+        raise NotImplementedError
+
+    def _rebuild_results(self, spec):
+        """The fitted results of a column from :meth:`_describe_results`' record."""
+        raise NotImplementedError
 
     def _uses_exog(self) -> bool:
         return False
@@ -567,6 +626,41 @@ class ARIMAForecaster(_ColumnwiseForecaster):
             "aic_grid_": [grid for _, grid in fits] if self._auto else [None],
         }
 
+    # -- persistence ---------------------------------------------------------------
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # a copy, not self.__dict__
+        grid = state.pop("aic_grid_", _MISSING)
+        if grid is not _MISSING:  # {order: aic} -> [(order, aic), ...]: skops keys must be str
+            grids = grid if isinstance(grid, list) else [grid]
+            state["_aic_grid_items"] = (isinstance(grid, list), [
+                None if g is None else [(tuple(order), aic) for order, aic in g.items()]
+                for g in grids])
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        items = state.pop("_aic_grid_items", None)
+        if items is not None:
+            is_list, grids = items
+            grids = [None if g is None else {tuple(order): aic for order, aic in g}
+                     for g in grids]
+            state["aic_grid_"] = grids if is_list else grids[0]
+        super().__setstate__(state)
+
+    def _describe_results(self, results):
+        model = results.model
+        return {**self._fit_record(results), "cov_type": results.cov_type, "model": {
+            "order": tuple(model.order), "seasonal_order": tuple(model.seasonal_order),
+            "trend": model.trend, "enforce_stationarity": bool(model.enforce_stationarity),
+            "enforce_invertibility": bool(model.enforce_invertibility)}}
+
+    def _rebuild_results(self, spec):
+        model = SARIMAX(spec["endog"], exog=spec["exog"],
+                        **{name: spec["model"][name] for name in _SARIMAX_SPEC})
+        with _quiet_statsmodels():
+            results = model.smooth(spec["params"], cov_type=spec["cov_type"])
+        return self._restore_record(results, spec)
+
     # -- forecasting ---------------------------------------------------------------
     def _apply_column(self, results, y, exog):
         return results.apply(y, exog=exog)
@@ -676,6 +770,19 @@ class ETSForecaster(_ColumnwiseForecaster):
 
     def _forecast_column(self, results, n_steps, exog):
         return np.asarray(results.forecast(n_steps), dtype=float)
+
+    def _describe_results(self, results):
+        model = results.model
+        return {**self._fit_record(results), "model": {
+            "error": model.error, "trend": model.trend, "damped_trend": bool(model.damped_trend),
+            "seasonal": model.seasonal,
+            "seasonal_periods": int(model.seasonal_periods) if model.seasonal else None}}
+
+    def _rebuild_results(self, spec):
+        with _quiet_statsmodels():
+            results = ETSModel(spec["endog"], **{name: spec["model"][name] for name in _ETS_SPEC}
+                               ).smooth(spec["params"])
+        return self._restore_record(results, spec)
 
 
 # ---------------------------------------------------------------------------
