@@ -37,10 +37,11 @@ QUICK_ARGS = ["--quick", "--tasks", "sunspots", "--models", "esn,persistence,lst
 ROW_TYPES = {
     "task": str, "model": str, "label": str, "status": str, "metric": str,
     "higher_is_better": bool, "scores": list, "seeds": list, "extras": dict,
-    "best_params": dict, "n_configs": int, "tuning": list, "n_diverged": int,
+    "best_params": dict, "n_trials": int, "trial_states": dict, "tuning": list,
+    "n_diverged": int,
 }
 NUMBER_KEYS = ("median", "q1", "q3", "min", "max", "train_time_s", "predict_time_s",
-               "peak_memory_mib", "validation_score")
+               "peak_memory_mib", "validation_score", "tune_time_s")
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def test_quick_run_succeeds_and_writes_outputs(quick_run):
         assert (out / name).stat().st_size > 0
     table = (out / "results.md").read_text()
     assert "| sunspots | ESN |" in table and "| sunspots | persistence |" in table
-    assert "1 configurations per model" in table
+    assert "1 trials per model" in table and "| Tune (s) | Trials |" in table
 
 
 def test_json_schema(quick_run):
@@ -71,6 +72,7 @@ def test_json_schema(quick_run):
     assert set(document) == {"schema_version", "meta", "tasks", "results", "stability_sweep"}
     meta = document["meta"]
     assert meta["budget"] == 1 and meta["seeds"] == [0] and meta["quick"] is True
+    assert meta["time_budget_s"] is None and meta["max_trials"] == 1
     assert meta["memory_method"] in ("rss", "tracemalloc")
     assert isinstance(meta["wall_time_s"], float)
     task = document["tasks"]["sunspots"]
@@ -88,11 +90,17 @@ def test_json_schema(quick_run):
 def test_json_values_are_consistent(quick_run):
     _, _, document = quick_run
     esn, persistence = _row(document, "esn"), _row(document, "persistence")
-    assert esn["status"] == "ok" and esn["n_configs"] == 1 and len(esn["scores"]) == 1
+    assert esn["status"] == "ok" and esn["n_trials"] == 1 and len(esn["scores"]) == 1
     assert esn["min"] <= esn["q1"] <= esn["median"] <= esn["q3"] <= esn["max"]
-    assert esn["n_parameters"] == 100 + 2  # readout over 100 units + the input, + intercept
-    assert set(esn["best_params"]) == {"spectral_radius", "leak_rate", "input_scaling", "alpha"}
-    assert persistence["n_parameters"] == 0 and persistence["n_configs"] == 1
+    assert esn["tune_time_s"] > 0 and esn["tuning"][0]["seconds"] <= esn["tune_time_s"]
+    assert esn["tuning"][0]["validation_score"] == esn["validation_score"]
+    include_input = esn["best_params"]["include_input"]
+    assert esn["n_parameters"] == 100 + include_input + 1  # readout over the units (+ input)
+    assert {"reservoir__spectral_radius", "reservoir__leak_rate", "reservoir__input_scaling",
+            "reservoir__activation", "reservoir__topology", "readout__alpha"} <= set(
+        esn["best_params"])
+    assert persistence["n_parameters"] == 0 and persistence["n_trials"] == 0
+    assert persistence["tune_time_s"] is None and persistence["validation_score"] > 0
     assert "mae" in persistence["extras"]
     assert len(persistence["horizon_error"]) == 11
     sweep = document["stability_sweep"]["sunspots"]
@@ -107,6 +115,8 @@ def test_csv_matches_json(quick_run):
         (r["task"], r["model"]) for r in document["results"]]
     esn = next(r for r in rows if r["model"] == "esn")
     assert float(esn["median"]) == pytest.approx(_row(document, "esn")["median"])
+    assert float(esn["tune_time_s"]) == pytest.approx(_row(document, "esn")["tune_time_s"])
+    assert int(esn["n_trials"]) == 1
     assert json.loads(esn["best_params"]) == _row(document, "esn")["best_params"]
 
 
@@ -143,6 +153,16 @@ def test_missing_torch_gives_skipped_rows(tmp_path, monkeypatch, capsys):
     assert TORCH_MISSING in captured.out and "torch is not installed" in captured.err
 
 
+def test_missing_optuna_stops_before_running(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "optuna", None)  # import optuna now raises ImportError
+    args = ["--quick", "--tasks", "sunspots", "--seeds", "1", "--no-progress", "--no-figures",
+            "--no-sweep", "--out", str(tmp_path)]
+    assert main(args + ["--models", "esn,persistence"]) == 1
+    assert 'pip install "reservoir-rc[tune]"' in capsys.readouterr().err
+    assert not (tmp_path / "results.json").exists()
+    assert main(args + ["--models", "persistence"]) == 0  # nothing to tune: no tuner needed
+
+
 def test_import_error_mentioning_torch_at_fit_is_skipped():
     task = make_task("sunspots")
 
@@ -152,8 +172,26 @@ def test_import_error_mentioning_torch_at_fit_is_skipped():
 
     spec = make_models(quick=True)["persistence"]
     spec = type(spec)("fake", "fake", lambda task, params, seed: NeedsTorch(),
-                      kinds=spec.kinds)
+                      kinds=spec.kinds, tuned=False)
     result = run_model(spec, task, RunConfig(["sunspots"], ["fake"], [0], 1), probe=None)
+    assert (result.status, result.reason) == ("skipped", TORCH_MISSING)
+
+
+def test_import_error_mentioning_torch_in_every_trial_is_skipped():
+    from sklearn.base import BaseEstimator
+
+    class NeedsTorch(BaseEstimator):
+        def __init__(self, size=1):
+            self.size = size
+
+        def fit(self, y):
+            raise ImportError('Install it with: pip install "reservoir-rc[torch]"')
+
+    spec = type(make_models()["esn"])("fake", "fake",
+                                      lambda task, params, seed: NeedsTorch(**params),
+                                      search_space={"size": [1, 2]})
+    result = run_model(spec, make_task("sunspots"), RunConfig(["sunspots"], ["fake"], [0], 2),
+                       probe=None)
     assert (result.status, result.reason) == ("skipped", TORCH_MISSING)
 
 
@@ -162,6 +200,9 @@ def test_import_error_mentioning_torch_at_fit_is_skipped():
     (["--models", "esn,transformer"], "unknown model(s) 'transformer'"),
     (["--seeds", "0"], "positive integer"),
     (["--budget", "many"], "positive integer"),
+    (["--time-budget", "0"], "positive number"),
+    (["--time-budget", "soon"], "positive number"),
+    (["--budget", "3", "--time-budget", "10"], "not allowed with argument"),
     (["--no-such-option"], "unrecognized arguments"),
 ])
 def test_argument_errors_exit_with_code_2(args, message, capsys):
@@ -177,6 +218,7 @@ def test_python_dash_m_entry_point():
                                capture_output=True, text=True, timeout=60)
     assert completed.returncode == 0
     assert "reservoir-bench" in completed.stdout and "--quick" in completed.stdout
+    assert "--time-budget SECONDS" in completed.stdout and "--budget N" in completed.stdout
     for name in TASK_NAMES + MODEL_NAMES:
         assert name in completed.stdout
 
@@ -278,10 +320,11 @@ def test_memory_task_perfect_recall_scores_max_delay():
 def test_memory_task_uses_memory_capacity_for_reservoirs():
     task = make_task("memory_capacity", quick=True)
     spec = make_models(quick=True)["esn"]
-    params = {"spectral_radius": 0.9, "leak_rate": 1.0, "input_scaling": 0.1, "alpha": 1e-6}
+    params = {"reservoir__spectral_radius": 0.9, "reservoir__leak_rate": 1.0,
+              "reservoir__input_scaling": 0.1, "readout__alpha": 1e-6}
     outcome = task.run(spec.build(task, params, 3), "test")
     expected = memory_capacity(
-        ESN(n_units=100, bias_scaling=0.2, random_state=3, spectral_radius=0.9, leak_rate=1.0,
+        ESN(n_units=100, random_state=3, spectral_radius=0.9, leak_rate=1.0,
             input_scaling=0.1),
         n_steps=task.n_steps, max_delay=task.max_delay, washout=task.washout, alpha=1e-6,
         random_state=task.input_seeds["test"])
@@ -289,32 +332,39 @@ def test_memory_task_uses_memory_capacity_for_reservoirs():
     assert 0 < outcome.score <= 100 and outcome.n_parameters == 101 * task.max_delay
 
 
+ESN_PARAMS = {"reservoir__spectral_radius": 0.8, "reservoir__leak_rate": 0.5,
+              "reservoir__input_scaling": 0.3, "readout__alpha": 1e-4}
+
+
 def test_same_seed_same_numbers_and_seeds_differ():
     task = make_task("sunspots")
     spec = make_models(quick=True)["esn"]
-    params = spec.configurations(1)[0]
+    params = ESN_PARAMS
     first = task.run(spec.build(task, params, 0), "test").score
     assert task.run(spec.build(task, params, 0), "test").score == first
     assert task.run(spec.build(task, params, 1), "test").score != first
 
 
-def test_every_tuned_model_gets_the_same_budget():
+def test_every_model_but_persistence_is_tuned_from_the_registered_spaces():
     specs = make_models()
-    for budget in (1, 5):
-        for name, spec in specs.items():
-            configurations = spec.configurations(budget, random_state=0)
-            assert len(configurations) == (budget if spec.space else 1), name
-            assert configurations == spec.configurations(budget, random_state=0)
+    assert [n for n, s in specs.items() if not s.tuned] == ["persistence"]
+    assert [n for n, s in specs.items() if s.search_space is not None] == ["arima"]
+    assert [n for n, s in specs.items() if s.alphas is not None] == ["esn", "lsm"]
 
 
 def test_failing_model_gives_an_error_row_not_a_crash():
-    class Broken:
+    from sklearn.base import BaseEstimator
+
+    class Broken(BaseEstimator):
+        def __init__(self, x=1):
+            self.x = x
+
         def fit(self, y):
             raise ValueError("cannot fit")
 
     task = make_task("sunspots")
-    spec = type(make_models()["esn"])("broken", "broken", lambda t, p, s: Broken(),
-                                       {"x": [1, 2]})
+    spec = type(make_models()["esn"])("broken", "broken", lambda t, p, s: Broken(**p),
+                                       search_space={"x": [1, 2]})
     result = run_model(spec, task, RunConfig(["sunspots"], ["broken"], [0], 2), probe=None)
     assert result.status == "error" and "cannot fit" in result.reason
 
@@ -332,10 +382,11 @@ def test_count_parameters():
 def test_stability_sweep_reproduces_the_task_score():
     task = make_task("sunspots")
     spec = make_models(quick=True)["esn"]
-    params = spec.configurations(1)[0]
-    sweep = sweep_radii(task, spec, params, [0.5, 1.0], seed=0)
-    direct = task.run(spec.build(task, {**params, "spectral_radius": 1.0}, 0), "test").score
+    sweep = sweep_radii(task, spec, ESN_PARAMS, [0.5, 1.0], seed=0)
+    direct = task.run(spec.build(task, {**ESN_PARAMS, "reservoir__spectral_radius": 1.0}, 0),
+                      "test").score
     assert sweep["spectral_radius"] == [0.5, 1.0] and sweep["score"][1] == direct
+    assert sweep["tuned_radius"] == 0.8
 
 
 def test_memory_probe_sees_a_large_allocation():

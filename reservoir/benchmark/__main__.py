@@ -3,8 +3,18 @@
 Run ``reservoir-bench`` (or ``python -m reservoir.benchmark``); ``--quick``
 for a run of a few minutes. The markdown table is printed; results.md,
 results.json, results.csv and PNG figures are written to ``--out``. See
-:mod:`reservoir.benchmark.tasks` for the tasks and
-:mod:`reservoir.benchmark.models` for the models and their search spaces.
+:mod:`reservoir.benchmark.tasks` for the tasks,
+:mod:`reservoir.benchmark.models` for the models and their search spaces and
+:mod:`reservoir.benchmark.runner` for the protocol.
+
+Every model is tuned by :func:`reservoir.model_selection.tune` (optuna TPE,
+the same sampler seed for every model, a median pruner) on the task's
+validation split, with the same budget: ``--budget N`` trials per model
+(the default), or ``--time-budget SECONDS`` of tuning wall time per model
+for an equal-time comparison (trials then unlimited up to
+:data:`~reservoir.benchmark.runner.TIME_BUDGET_MAX_TRIALS`; a trial running
+when the time is up finishes). Each result is reported with the wall time
+its tuning took and the number of trials.
 """
 
 from __future__ import annotations
@@ -12,14 +22,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .models import MODEL_NAMES, SETTINGS, torch_available
+from .models import MODEL_NAMES, SETTINGS, make_models, torch_available
+from .runner import TIME_BUDGET_MAX_TRIALS
 from .tasks import TASK_NAMES
 
 __all__ = ["main", "build_parser", "DEFAULTS"]
 
-#: (budget, number of seeds) of the full and of the quick run.
-DEFAULTS = {False: {"budget": 8, "seeds": 5}, True: {"budget": 2, "seeds": 2}}
+#: (tuning trials per model, number of seeds) of the full and of the quick run.
+DEFAULTS = {False: {"budget": 20, "seeds": 5}, True: {"budget": 2, "seeds": 2}}
 DEFAULT_OUT = "reservoir-bench-results"
+OPTUNA_INSTALL_HINT = 'Install it with: pip install "reservoir-rc[tune]"'
 
 
 def _names(values, known, what, parser):
@@ -44,6 +56,16 @@ def _positive_int(text):
     return value
 
 
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser of ``reservoir-bench``.
 
@@ -55,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="reservoir-bench",
         description="Compare reservoirs (ESN, LSM), trained RNNs (LSTM, GRU, leaky RNN) and "
                     "statistical baselines (ARIMA, persistence) on forecasting, regression and "
-                    "memory tasks, with equal tuning budgets and several seeds.",
+                    "memory tasks, with equal tuning budgets and several seeds. Each result is "
+                    "reported with its tuning wall time and number of trials.",
     )
     parser.add_argument("--tasks", nargs="+", default=["all"], metavar="TASK",
                         help=f"tasks to run, comma or space separated: {', '.join(TASK_NAMES)} "
@@ -65,10 +88,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seeds", type=_positive_int, default=None, metavar="N",
                         help="number of seeds (0..N-1) for the test runs (default: "
                              f"{DEFAULTS[False]['seeds']}; --quick: {DEFAULTS[True]['seeds']})")
-    parser.add_argument("--budget", type=_positive_int, default=None, metavar="N",
-                        help="configurations evaluated on the validation split per model "
-                             f"(default: {DEFAULTS[False]['budget']}; --quick: "
-                             f"{DEFAULTS[True]['budget']})")
+    budget = parser.add_mutually_exclusive_group()
+    budget.add_argument("--budget", type=_positive_int, default=None, metavar="N",
+                        help="tuning trials per model, the same for every model: each trial "
+                             "is one configuration from the model's search space (optuna TPE, "
+                             "median pruner) scored on the validation split (default: "
+                             f"{DEFAULTS[False]['budget']}; --quick: {DEFAULTS[True]['budget']})")
+    budget.add_argument("--time-budget", type=_positive_float, default=None, metavar="SECONDS",
+                        help="tuning wall time per model instead of a trial count, for an "
+                             "equal-time comparison: trials run until SECONDS have passed "
+                             f"(at most {TIME_BUDGET_MAX_TRIALS}; the trial running then "
+                             "finishes)")
     parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
                         help=f"output folder (default: ./{DEFAULT_OUT})")
     parser.add_argument("--quick", action="store_true",
@@ -97,8 +127,21 @@ def _config(args, parser):
         seeds=list(range(n_seeds)),
         budget=args.budget if args.budget is not None else defaults["budget"],
         quick=args.quick, progress=not args.no_progress, threads=args.threads,
-        sweep=not args.no_sweep, max_epochs=args.epochs,
+        sweep=not args.no_sweep, max_epochs=args.epochs, time_budget=args.time_budget,
     )
+
+
+def _needs_tuner(config) -> bool:
+    specs = make_models(config.quick)
+    return any(specs[name].tuned for name in config.models)
+
+
+def _optuna_available() -> bool:
+    try:
+        import optuna  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def main(argv=None) -> int:
@@ -112,7 +155,7 @@ def main(argv=None) -> int:
     Returns
     -------
     int
-        0 on success, 2 for invalid arguments.
+        0 on success, 1 when optuna (the tuner) is missing, 2 for invalid arguments.
     """
     parser = build_parser()
     try:
@@ -123,6 +166,10 @@ def main(argv=None) -> int:
     from .report import format_report, write_outputs
     from .runner import run_benchmark
 
+    if _needs_tuner(config) and not _optuna_available():
+        print(f"reservoir-bench tunes every model with optuna, which could not be imported. "
+              f"{OPTUNA_INSTALL_HINT}", file=sys.stderr)
+        return 1
     if not torch_available():
         print("torch is not installed: trained-RNN rows will be skipped "
               '(pip install "reservoir-rc[torch]").', file=sys.stderr)

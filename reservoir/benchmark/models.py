@@ -1,21 +1,39 @@
-"""Benchmark models: how each is built for a task, and the space its tuning samples.
+"""Benchmark models: how each is built for a task, and how its tuning searches.
 
-Every model with hyperparameters gets the same tuning budget: ``budget``
-configurations drawn with :class:`sklearn.model_selection.ParameterSampler`
-from its space (same sampler seed for all models) and scored on the
-validation split. Persistence has nothing to tune.
+Every model with hyperparameters is tuned the same way, by
+:func:`reservoir.model_selection.tune` with ``evaluate=`` the task's own
+validation score (see :mod:`.runner`): optuna's TPE sampler with the same
+seed for every model, a median pruner, and the same number of trials
+(``--budget``) or the same tuning wall time (``--time-budget``) per model.
+Persistence has nothing to tune.
 
-Spaces
-------
-* reservoirs (ESN, LSM): spectral radius, leak rate (ESN) or state-filter time
-  constant (LSM, the spiking analogue of the leak), input scaling, ridge alpha.
-  Sizes are fixed (``n_units``), weights are never trained. The LSM's input
-  scaling (mV of input current per unit of input) spans 5-300 mV: below about
-  20 mV most neurons of the default liquid stay silent.
-* trained RNNs (LSTM, GRU, leaky RNN): learning rate, hidden size, truncated
-  BPTT length ``seq_len`` (and the leak rate of the leaky RNN); Adam, early
-  stopping on the last 10% of the training data, ``max_epochs`` epochs at most.
-* ARIMA: ``(p, d, q)`` and constant/no trend, maximum likelihood (statsmodels).
+Search spaces
+-------------
+The spaces are those declared in :mod:`reservoir.search_spaces`, the one
+place where the library's spaces live; the benchmark fixes only the sizes
+that set the cost (``n_units``, ``max_epochs``, early-stopping patience,
+the task's washout):
+
+* ESN (:func:`~reservoir.search_spaces.esn_space` inside a
+  ``ReservoirForecaster`` / ``ReservoirRegressor``): activation (tanh or
+  linear), topology (random, ring, orthogonal), spectral radius, leak rate,
+  input and bias scaling, and ``include_input``;
+* LSM (:func:`~reservoir.search_spaces.lsm_space`): recurrent gain,
+  inhibition balance, input scaling, background current, membrane and trace
+  time constants, and ``include_input``; the rest of the liquid is the
+  library's default (the delay-line liquid; :data:`LSM_FIXED` lists what the
+  benchmark changes: nothing);
+* trained RNNs (:func:`~reservoir.search_spaces.rnn_space`,
+  :func:`~reservoir.search_spaces.leaky_rnn_space`): learning rate, hidden
+  size, truncated-BPTT length (and the leak rate of the leaky RNN); Adam,
+  early stopping on the last 10% of the training data, ``max_epochs`` epochs
+  at most, trials pruned on their validation loss epoch by epoch;
+* ARIMA (:func:`arima_space`, the library declares none): ``(p, d, q)`` and
+  constant/no trend, maximum likelihood (statsmodels).
+
+The ridge penalty of the reservoirs' readout is not sampled: each sampled
+reservoir is fitted once and scored with every penalty of :attr:`ModelSpec.alphas`
+(the readout re-solved from its kept statistics), the best one kept.
 """
 
 from __future__ import annotations
@@ -24,18 +42,17 @@ import importlib.util
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy.stats import loguniform, uniform
-from sklearn.model_selection import ParameterSampler
 
-__all__ = ["MODEL_NAMES", "ModelSpec", "make_models", "count_parameters", "torch_available"]
+from ..model_selection import DEFAULT_ALPHAS
+
+__all__ = ["MODEL_NAMES", "ModelSpec", "make_models", "count_parameters", "torch_available",
+           "arima_space"]
 
 MODEL_NAMES = ("esn", "lsm", "lstm", "gru", "leaky_rnn", "arima", "persistence")
 FORECAST_ONLY = ("forecast",)
 ALL_KINDS = ("forecast", "regression", "memory")
 #: Warm-up steps of each trained-RNN training window (capped by the task's washout).
 RNN_WASHOUT = 20
-#: Constant bias input of the ESN (not tuned; the same for every task).
-ESN_BIAS_SCALING = 0.2
 
 
 def torch_available() -> bool:
@@ -63,12 +80,12 @@ class Settings:
 
 #: Settings of the full run (False) and of ``--quick`` (True).
 SETTINGS = {False: Settings(esn_units=500, lsm_units=500, max_epochs=300, patience=15),
-             True: Settings(esn_units=100, lsm_units=100, max_epochs=20, patience=5)}
+            True: Settings(esn_units=100, lsm_units=100, max_epochs=20, patience=5)}
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A benchmark model: its builder, search space and the task kinds it applies to.
+    """A benchmark model: its builder, how it is tuned and the task kinds it applies to.
 
     Attributes
     ----------
@@ -76,75 +93,69 @@ class ModelSpec:
     label : str
         Name shown in tables and figures.
     build : callable
-        ``build(task, params, seed)`` returns an unfitted estimator for the task.
-    space : dict
-        ``ParameterSampler`` distributions; empty when nothing is tuned.
+        ``build(task, params, seed)`` returns an unfitted scikit-learn
+        estimator for the task with the fixed settings and ``params`` (names
+        as ``set_params`` takes them, nested ones included:
+        ``reservoir__spectral_radius``, ``readout__alpha``) set. Called with
+        empty ``params`` it gives the estimator tuning starts from.
+    search_space : callable, dict or None
+        Passed to :func:`~reservoir.model_selection.tune` as ``search_space``;
+        None: the spaces registered in :mod:`reservoir.search_spaces` for the
+        built estimator and its components.
+    tuned : bool
+        False for a model with nothing to tune (persistence): it is scored
+        once on the validation split, no trials.
     kinds : tuple of str
         Task kinds the model applies to.
     needs_torch : bool
     fixed : dict
         Settings that are not tuned (reported with the results).
+    alphas : tuple of float or None
+        Ridge penalties chosen from for free (reservoir models, whose readout
+        is a :class:`~reservoir.RidgeReadout`); None for the other models.
+    space_name : str
+        What is searched, for the report.
     """
 
     name: str
     label: str
     build: object
-    space: dict = field(default_factory=dict)
+    search_space: object = None
+    tuned: bool = True
     kinds: tuple = ALL_KINDS
     needs_torch: bool = False
     fixed: dict = field(default_factory=dict)
+    alphas: tuple | None = None
+    space_name: str = "reservoir.search_spaces"
 
     def applies_to(self, task) -> bool:
         """Whether the model can do ``task``."""
         return task.kind in self.kinds
 
-    def configurations(self, budget, random_state=0) -> list[dict]:
-        """The configurations tuning evaluates: ``budget`` samples of the space.
 
-        Parameters
-        ----------
-        budget : int
-        random_state : int, default=0
-
-        Returns
-        -------
-        list of dict
-            One empty configuration when there is nothing to tune.
-        """
-        if not self.space:
-            return [{}]
-        sampler = ParameterSampler(self.space, n_iter=budget, random_state=random_state)
-        return [_plain(params) for params in sampler]
-
-
-def _plain(params):
-    """Numpy scalars -> Python numbers, so configurations serialise to JSON."""
-    return {key: value.item() if isinstance(value, np.generic) else value
-            for key, value in params.items()}
+def _with_params(estimator, params):
+    return estimator.set_params(**params) if params else estimator
 
 
 # -- reservoirs ----------------------------------------------------------------------------
-def _reservoir_estimator(task, reservoir, alpha, seed):
+def _reservoir_estimator(task, reservoir, seed):
     from ..estimators import ReservoirForecaster, ReservoirRegressor
     from ..readouts import RidgeReadout
 
-    readout = RidgeReadout(alpha=alpha)
     if task.kind == "forecast":
-        return ReservoirForecaster(reservoir, readout=readout, washout=task.washout,
+        return ReservoirForecaster(reservoir, readout=RidgeReadout(), washout=task.washout,
                                    random_state=seed)
     washout = task.washout if task.kind == "regression" else 0
-    return ReservoirRegressor(reservoir, readout=readout, washout=washout, random_state=seed)
+    return ReservoirRegressor(reservoir, readout=RidgeReadout(), washout=washout,
+                              random_state=seed)
 
 
 def _esn_builder(n_units):
     def build(task, params, seed):
         from ..esn import ESN
 
-        params = dict(params)
-        alpha = params.pop("alpha")
-        reservoir = ESN(n_units=n_units, bias_scaling=ESN_BIAS_SCALING, random_state=seed,
-                        **params)
-        return _reservoir_estimator(task, reservoir, alpha, seed)
+        reservoir = ESN(n_units=n_units, random_state=seed)
+        return _with_params(_reservoir_estimator(task, reservoir, seed), params)
 
     return build
 
@@ -153,37 +164,24 @@ def _lsm_builder(n_units):
     def build(task, params, seed):
         from .. import LSM
 
-        params = dict(params)
-        alpha = params.pop("alpha")
-        liquid = LSM(n_units=n_units, random_state=seed, **LSM_FIXED, **params)
-        return _reservoir_estimator(task, liquid, alpha, seed)
+        liquid = LSM(n_units=n_units, random_state=seed, **LSM_FIXED)
+        return _with_params(_reservoir_estimator(task, liquid, seed), params)
 
     return build
 
 
-ESN_SPACE = {
-    "spectral_radius": uniform(0.3, 1.2),
-    "leak_rate": uniform(0.1, 0.9),
-    "input_scaling": loguniform(0.05, 2.0),
-    "alpha": loguniform(1e-10, 1e-2),
-}
-#: The liquid's architecture is fixed to the delay-line liquid of
-#: examples/liquid_state_machine.py (per-connection synaptic delays spanning
-#: about ten input steps, four readout kernels); its gain is tuned.
-LSM_FIXED = {
-    "steps_per_input": 20,
-    "synaptic_delay": (19.0, 219.0),
-    "tau_trace": (5.0, 10.0, 20.0, 40.0),
-    "tau_membrane": 5.0,
-    "tau_syn_exc": 2.0,
-    "tau_syn_inh": 2.0,
-    "inhibition_balance": 2.0,
-}
-LSM_SPACE = {
-    "spectral_radius": uniform(4.0, 8.0),
-    "input_scaling": loguniform(5.0, 100.0),
-    "alpha": loguniform(1e-2, 1e3),
-}
+#: Settings of the benchmark's liquid that differ from :class:`~reservoir.LSM`'s defaults:
+#: none. The default liquid is the delay-line liquid (per-connection synaptic delays
+#: spanning about ten input steps, several readout kernels) of
+#: examples/liquid_state_machine.py; its gains and time constants are tuned.
+LSM_FIXED: dict = {}
+
+
+#: Ridge penalties of the LSM's readout, one per decade from 1e-5 to 1e3: its
+#: spike-trace features are larger than an ESN's states (the best penalties found lie
+#: in 1e-3 .. 1e2), and each penalty costs a re-prediction with the slow spiking liquid
+#: (at N=500 on Mackey-Glass, about half the cost of the fit).
+LSM_ALPHAS = tuple(float(a) for a in np.logspace(-5, 3, 9))
 
 
 # -- trained RNNs ------------------------------------------------------------------------------
@@ -201,35 +199,48 @@ def _rnn_builder(name, settings):
         from .. import baselines
 
         cls = getattr(baselines, forecaster if task.kind == "forecast" else regressor)
-        return cls(washout=min(RNN_WASHOUT, task.washout), max_epochs=settings.max_epochs,
-                   patience=settings.patience, early_stopping=True, random_state=seed,
-                   **params)
+        model = cls(washout=min(RNN_WASHOUT, task.washout), max_epochs=settings.max_epochs,
+                    patience=settings.patience, early_stopping=True, random_state=seed)
+        return _with_params(model, params)
 
     return build
 
 
-RNN_SPACE = {
-    "learning_rate": loguniform(3e-4, 3e-2),
-    "hidden_size": [16, 32, 64],
-    "seq_len": [25, 50, 100],
-}
-LEAKY_RNN_SPACE = {**RNN_SPACE, "leak_rate": uniform(0.1, 0.9)}
-
-
 # -- statistical baselines ---------------------------------------------------------------------
+def arima_space(trial, prefix="", estimator=None):
+    """Search space of the ARIMA baseline: ``order=(p, d, q)`` and ``trend``.
+
+    ``p`` in 0..8, ``d`` in {0, 1}, ``q`` in 0..2, ``trend`` "n" (none) or
+    "c" (constant); the signature of :mod:`reservoir.search_spaces`.
+
+    Parameters
+    ----------
+    trial : optuna.trial.Trial
+    prefix : str, default=""
+    estimator : ARIMAForecaster, optional
+        Unused.
+
+    Returns
+    -------
+    dict
+        ``{prefix + "order": (p, d, q), prefix + "trend": trend}``.
+    """
+    order = (trial.suggest_int(f"{prefix}p", 0, 8), trial.suggest_int(f"{prefix}d", 0, 1),
+             trial.suggest_int(f"{prefix}q", 0, 2))
+    return {f"{prefix}order": order,
+            f"{prefix}trend": trial.suggest_categorical(f"{prefix}trend", ["n", "c"])}
+
+
 def _build_arima(task, params, seed):
     from ..baselines import ARIMAForecaster
 
-    return ARIMAForecaster(order=(params["p"], params["d"], params["q"]), trend=params["trend"])
+    return _with_params(ARIMAForecaster(), params)
 
 
 def _build_persistence(task, params, seed):
     from ..baselines import PersistenceForecaster
 
-    return PersistenceForecaster()
-
-
-ARIMA_SPACE = {"p": list(range(9)), "d": [0, 1], "q": [0, 1, 2], "trend": ["n", "c"]}
+    return _with_params(PersistenceForecaster(), params)
 
 
 def make_models(quick=False, max_epochs=None) -> dict:
@@ -254,19 +265,24 @@ def make_models(quick=False, max_epochs=None) -> dict:
                  "early_stopping": "last 10% of the training data", "optimizer": "adam",
                  "washout": f"min({RNN_WASHOUT}, task washout)"}
     specs = [
-        ModelSpec("esn", "ESN", _esn_builder(settings.esn_units), ESN_SPACE,
-                  fixed={"n_units": settings.esn_units, "bias_scaling": ESN_BIAS_SCALING}),
-        ModelSpec("lsm", "LSM", _lsm_builder(settings.lsm_units), LSM_SPACE,
-                  fixed={"n_units": settings.lsm_units, **LSM_FIXED}),
-        ModelSpec("lstm", "LSTM", _rnn_builder("lstm", settings), RNN_SPACE, needs_torch=True,
-                  fixed=rnn_fixed),
-        ModelSpec("gru", "GRU", _rnn_builder("gru", settings), RNN_SPACE, needs_torch=True,
-                  fixed=rnn_fixed),
+        ModelSpec("esn", "ESN", _esn_builder(settings.esn_units),
+                  fixed={"n_units": settings.esn_units}, alphas=DEFAULT_ALPHAS,
+                  space_name="reservoir.search_spaces: ESN + reservoir estimator"),
+        ModelSpec("lsm", "LSM", _lsm_builder(settings.lsm_units),
+                  fixed={"n_units": settings.lsm_units, **LSM_FIXED}, alphas=LSM_ALPHAS,
+                  space_name="reservoir.search_spaces: LSM + reservoir estimator"),
+        ModelSpec("lstm", "LSTM", _rnn_builder("lstm", settings), needs_torch=True,
+                  fixed=rnn_fixed, space_name="reservoir.search_spaces: rnn_space"),
+        ModelSpec("gru", "GRU", _rnn_builder("gru", settings), needs_torch=True,
+                  fixed=rnn_fixed, space_name="reservoir.search_spaces: rnn_space"),
         ModelSpec("leaky_rnn", "leaky RNN", _rnn_builder("leaky_rnn", settings),
-                  LEAKY_RNN_SPACE, needs_torch=True, fixed=rnn_fixed),
-        ModelSpec("arima", "ARIMA", _build_arima, ARIMA_SPACE, kinds=FORECAST_ONLY,
-                  fixed={"maxiter": 50}),
-        ModelSpec("persistence", "persistence", _build_persistence, kinds=FORECAST_ONLY),
+                  needs_torch=True, fixed=rnn_fixed,
+                  space_name="reservoir.search_spaces: leaky_rnn_space"),
+        ModelSpec("arima", "ARIMA", _build_arima, search_space=arima_space,
+                  kinds=FORECAST_ONLY, fixed={"maxiter": 50},
+                  space_name="reservoir.benchmark.models.arima_space"),
+        ModelSpec("persistence", "persistence", _build_persistence, tuned=False,
+                  kinds=FORECAST_ONLY, space_name="nothing to tune"),
     ]
     return {spec.name: spec for spec in specs}
 

@@ -17,11 +17,11 @@ import numpy as np
 __all__ = ["format_report", "write_json", "write_csv", "write_figures", "write_outputs",
            "JSON_SCHEMA_VERSION"]
 
-JSON_SCHEMA_VERSION = 1
+JSON_SCHEMA_VERSION = 2
 CSV_COLUMNS = ("task", "model", "status", "reason", "metric", "higher_is_better", "median",
-               "q1", "q3", "min", "max", "train_time_s", "predict_time_s", "n_parameters",
-               "peak_memory_mib", "n_diverged", "validation_score", "n_configs", "seeds",
-               "best_params", "extras")
+               "q1", "q3", "min", "max", "tune_time_s", "n_trials", "train_time_s",
+               "predict_time_s", "n_parameters", "peak_memory_mib", "n_diverged",
+               "validation_score", "seeds", "best_params", "trial_states", "extras")
 _DASH = "—"
 MATPLOTLIB_MISSING = 'matplotlib is not installed (pip install "reservoir-rc[plot]")'
 
@@ -67,13 +67,17 @@ def _header(result) -> list[str]:
     lines = [
         "# reservoir-bench results",
         "",
-        f"Mode: {'quick' if meta['quick'] else 'full'}. Tuning budget: **{meta['budget']} "
-        "configurations per model** (sampled from each model's search space with the same "
-        "sampler seed, fitted on the training split and scored on the validation split; "
-        "persistence has nothing to tune). The best configuration is refit on training + "
-        f"validation and scored on the test split with seeds {seed_text}: median, IQR "
-        "(25th-75th percentile) and min-max over seeds.",
+        f"Mode: {'quick' if meta['quick'] else 'full'}. Tuning: **{_budget_text(meta)}** "
+        "with `reservoir.model_selection.tune` (optuna TPE, the same sampler seed for every "
+        "model, median pruner) over each model's search space (`reservoir.search_spaces`); a "
+        "trial is fitted on the training split and scored on the validation split, and the "
+        "ridge penalty of reservoir readouts is chosen over a grid for free (one fit per "
+        "trial). Persistence has nothing to tune. The best configuration is refit on "
+        f"training + validation and scored on the test split with seeds {seed_text}: median, "
+        "IQR (25th-75th percentile) and min-max over seeds.",
         "",
+        "Tune (s): wall time of the model's whole tuning. Trials: trials run (pruned or "
+        "failed ones noted). "
         f"Train / predict: median wall time of one fit / of all test predictions, "
         f"{meta['threads']} BLAS thread(s). Params: trained parameters (readout only for "
         f"reservoirs). Memory: {meta['memory_description']}.",
@@ -83,6 +87,21 @@ def _header(result) -> list[str]:
         direction = "higher is better" if task["higher_is_better"] else "lower is better"
         lines.append(f"- **{name}**: {task['description']} ({direction}).")
     return lines + [""]
+
+
+def _budget_text(meta) -> str:
+    if meta.get("time_budget_s") is not None:
+        return (f"{_fmt(float(meta['time_budget_s']))} s of tuning per model (at most "
+                f"{meta['max_trials']} trials)")
+    return f"{meta['budget']} trials per model"
+
+
+def _trials_cell(row) -> str:
+    if row["n_trials"] == 0:
+        return "0 (nothing to tune)" if row["status"] == "ok" else _DASH
+    states = row.get("trial_states") or {}
+    extra = [f"{states[k]} {k}" for k in ("pruned", "failed") if states.get(k)]
+    return str(row["n_trials"]) + (f" ({', '.join(extra)})" if extra else "")
 
 
 def _notes(row) -> str:
@@ -107,8 +126,8 @@ def format_table(rows) -> str:
     -------
     str
     """
-    head = ("Task", "Model", "Metric", "Median", "IQR", "Min-max", "Train (s)", "Predict (s)",
-            "Params", "Peak MiB", "Notes")
+    head = ("Task", "Model", "Metric", "Median", "IQR", "Min-max", "Tune (s)", "Trials",
+            "Train (s)", "Predict (s)", "Params", "Peak MiB", "Notes")
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     for row in rows:
         ok = row["status"] == "ok"
@@ -117,6 +136,8 @@ def format_table(rows) -> str:
             _fmt(row["median"]) if ok else _DASH,
             f"{_fmt(row['q1'])} to {_fmt(row['q3'])}" if ok else _DASH,
             f"{_fmt(row['min'])} to {_fmt(row['max'])}" if ok else _DASH,
+            _fmt(row["tune_time_s"]) if ok else _DASH,
+            _trials_cell(row),
             _fmt(row["train_time_s"]) if ok else _DASH,
             _fmt(row["predict_time_s"]) if ok else _DASH,
             _fmt(row["n_parameters"]) if ok else _DASH,
@@ -173,10 +194,16 @@ def write_json(result, path) -> Path:
     ``higher_is_better``, ``median``, ``q1``, ``q3``, ``min``, ``max``,
     ``scores``, ``seeds``, ``extras``, ``train_time_s``, ``predict_time_s``,
     ``peak_memory_mib``, ``n_parameters``, ``n_epochs`` (trained RNNs: epochs run
-    per seed, else null), ``n_diverged``, ``best_params``,
-    ``validation_score``, ``n_configs``, ``tuning``, ``horizon_error``,
-    ``memory_curve``) and ``stability_sweep`` (task -> sweep or null).
-    Non-finite numbers are written as null.
+    per seed, else null), ``n_diverged``, ``best_params`` (``set_params``
+    names), ``validation_score`` (the best trial's), ``tune_time_s`` (wall
+    time of the model's tuning, null when there was nothing to tune),
+    ``n_trials``, ``trial_states`` (trials per state: complete, pruned,
+    failed), ``tuning`` (every trial: ``number``, ``params``,
+    ``validation_score``, ``state``, ``seconds``, ``error``),
+    ``horizon_error``, ``memory_curve``) and ``stability_sweep`` (task ->
+    sweep or null). ``meta`` holds ``budget`` (trials per model),
+    ``time_budget_s`` (tuning seconds per model, or null) and ``max_trials``
+    (the trial limit in force). Non-finite numbers are written as null.
 
     Parameters
     ----------
@@ -210,7 +237,7 @@ def write_csv(result, path) -> Path:
         writer.writeheader()
         for row in _jsonable(_rows(result)):
             flat = {key: row.get(key) for key in CSV_COLUMNS}
-            for key in ("best_params", "extras", "seeds"):
+            for key in ("best_params", "extras", "seeds", "trial_states"):
                 flat[key] = json.dumps(row[key])
             writer.writerow(flat)
     return path

@@ -2,8 +2,19 @@
 
 For each task and each model that applies to it:
 
-1. tuning: ``budget`` configurations (see :mod:`.models`) are fitted on the
-   training split with the first seed and scored on the validation split;
+1. tuning: :func:`reservoir.model_selection.tune` with ``evaluate=`` the
+   task's validation score (``task.run(model, "validation")``: fitted on the
+   training split with the first seed, scored on the validation split). Every
+   model gets the same tuning: optuna's TPE sampler seeded with
+   ``tuning_seed``, tune's median pruner, the model's search space from
+   :mod:`reservoir.search_spaces` (see :mod:`.models`), and either ``budget``
+   trials or, with ``time_budget``, as many trials as fit in that many
+   seconds (at most :data:`TIME_BUDGET_MAX_TRIALS`; a trial running when the
+   time is up finishes). The ridge penalty of reservoir models is chosen for
+   free: each sampled reservoir is fitted once and scored with every penalty
+   of the grid (``task.run_alphas``). The tuning's wall time and every trial
+   are recorded. A model with nothing to tune (persistence) is scored once
+   on the validation split;
 2. the best configuration is refit on training + validation with every seed
    and scored on the test split; fit time, prediction time, peak memory of the
    fit and the number of trained parameters are recorded.
@@ -11,8 +22,9 @@ For each task and each model that applies to it:
 Models that need torch when it is missing get a row "skipped: torch not
 installed"; models that do not apply to a task (ARIMA and persistence on
 non-forecasting tasks) get an "n/a" row; a model that fails gets an "error"
-row with the message, and the run goes on. The whole run uses ``threads``
-BLAS threads (torch models train single-threaded, their own setting).
+row with the message (a tuning where every trial failed included), and the
+run goes on. The whole run uses ``threads`` BLAS threads (torch models train
+single-threaded, their own setting).
 """
 
 from __future__ import annotations
@@ -30,9 +42,14 @@ from .measure import memory_probe
 from .models import count_parameters, make_models, torch_available
 from .tasks import make_task
 
-__all__ = ["RunConfig", "ModelResult", "BenchmarkResult", "run_benchmark", "sweep_radii"]
+__all__ = ["RunConfig", "ModelResult", "BenchmarkResult", "run_benchmark", "sweep_radii",
+           "TIME_BUDGET_MAX_TRIALS"]
 
 TORCH_MISSING = "skipped: torch not installed"
+#: Trials per model at most when tuning runs for a time budget instead of a trial count.
+TIME_BUDGET_MAX_TRIALS = 1000
+#: The tuned parameter the stability sweep replaces.
+RADIUS_PARAMETER = "reservoir__spectral_radius"
 #: Spectral radii of the ESN stability sweep.
 SWEEP_RADII = {False: (0.1, 0.4, 0.7, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0),
                True: (0.2, 0.8, 1.0, 1.2, 1.8)}
@@ -47,7 +64,7 @@ class RunConfig:
     tasks, models : list of str
     seeds : list of int
     budget : int
-        Configurations evaluated per model during tuning.
+        Tuning trials per model (ignored with ``time_budget``).
     quick : bool
     progress : bool
         Show a tqdm progress bar (stderr).
@@ -56,9 +73,12 @@ class RunConfig:
     sweep : bool
         Run the ESN spectral-radius stability sweep.
     tuning_seed : int
-        Seed of the configuration sampler (the same for every model).
+        Seed of the TPE sampler (the same for every model).
     max_epochs : int or None
         Maximum training epochs of the trained RNNs (None: the run's default).
+    time_budget : float or None
+        Tuning wall time per model in seconds (optuna's ``timeout``) instead of
+        ``budget`` trials; trials are then capped at :data:`TIME_BUDGET_MAX_TRIALS`.
     """
 
     tasks: list
@@ -71,6 +91,12 @@ class RunConfig:
     sweep: bool = True
     tuning_seed: int = 0
     max_epochs: int | None = None
+    time_budget: float | None = None
+
+    @property
+    def n_trials(self) -> int:
+        """Trials per model: ``budget``, or the cap when tuning for ``time_budget`` seconds."""
+        return self.budget if self.time_budget is None else TIME_BUDGET_MAX_TRIALS
 
 
 @dataclass
@@ -84,10 +110,17 @@ class ModelResult:
     reason : str or None
         Why the status is not "ok".
     best_params : dict
-        The configuration chosen on the validation split.
+        The configuration chosen on the validation split (``set_params`` names,
+        ``readout__alpha`` the penalty chosen for free).
     validation_score : float or None
+        The best trial's validation score.
     tuning : list of dict
-        Every evaluated configuration with its validation score.
+        Every trial: ``number``, ``params``, ``validation_score`` (None unless
+        complete), ``state`` ("complete", "pruned" or "failed"), ``seconds``,
+        ``error``.
+    tune_seconds : float or None
+        Wall time of the tuning (all trials, sampler included); None for a model
+        with nothing to tune.
     outcomes : list of Outcome
         One per test seed.
     seeds : list of int
@@ -105,10 +138,23 @@ class ModelResult:
     best_params: dict = field(default_factory=dict)
     validation_score: float | None = None
     tuning: list = field(default_factory=list)
+    tune_seconds: float | None = None
     outcomes: list = field(default_factory=list)
     seeds: list = field(default_factory=list)
     n_parameters: int | None = None
     epochs: list = field(default_factory=list)
+
+    @property
+    def n_trials(self) -> int:
+        """Tuning trials run (pruned and failed ones included)."""
+        return len(self.tuning)
+
+    def trial_counts(self) -> dict:
+        """Number of trials per state: ``{"complete": .., "pruned": .., "failed": ..}``."""
+        counts = dict.fromkeys(("complete", "pruned", "failed"), 0)
+        for trial in self.tuning:
+            counts[trial["state"]] = counts.get(trial["state"], 0) + 1
+        return counts
 
     @property
     def scores(self) -> np.ndarray:
@@ -144,7 +190,8 @@ class ModelResult:
             "n_epochs": list(self.epochs) if self.epochs else None,
             "n_diverged": int(sum(o.n_diverged for o in self.outcomes)),
             "best_params": self.best_params, "validation_score": self.validation_score,
-            "n_configs": len(self.tuning), "tuning": self.tuning,
+            "tune_time_s": self.tune_seconds, "n_trials": self.n_trials,
+            "trial_states": self.trial_counts(), "tuning": self.tuning,
             "horizon_error": _median_curve([o.horizon_error for o in self.outcomes]),
             "memory_curve": _median_curve([o.curve for o in self.outcomes]),
         }
@@ -191,31 +238,75 @@ def _short(exc) -> str:
     return f"{type(exc).__name__}: {message}"[:200]
 
 
+def _trial_rows(table):
+    """The trials table of a TuneResult as JSON-ready dicts."""
+    fixed = ("number", "score", "state", "duration", "error")
+    rows = []
+    for record in table.to_dict("records"):
+        params = {key: _plain(value) for key, value in record.items()
+                  if key not in fixed and not _missing(value)}
+        score = record["score"]
+        rows.append({"number": int(record["number"]), "params": params,
+                     "validation_score": None if _missing(score) else float(score),
+                     "state": record["state"],
+                     "seconds": None if _missing(record["duration"]) else float(
+                         record["duration"]),
+                     "error": record["error"] if isinstance(record["error"], str) else None})
+    return rows
+
+
+def _missing(value):
+    return isinstance(value, float) and not np.isfinite(value)
+
+
+def _plain(value):
+    """Numpy scalars -> Python numbers (the report writes tuples as JSON lists)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _tune(spec, task, config, advance):
-    """Evaluate the configurations on the validation split; return (best, score, log)."""
-    best, best_score, log, failures = None, task.worst_score, [], []
-    for params in spec.configurations(config.budget, config.tuning_seed):
-        try:
-            score = task.run(spec.build(task, params, config.seeds[0]), "validation").score
-        except ImportError as exc:
-            if _is_torch_import_error(exc):
-                raise
-            score, failures = task.worst_score, failures + [exc]
-        except Exception as exc:  # noqa: BLE001 - a failing configuration is scored worst
-            score, failures = task.worst_score, failures + [exc]
-        log.append({"params": params, "validation_score": float(score)})
-        if best is None or task.better(score, best_score):
-            best, best_score = params, score
+    """Tune ``spec`` on ``task``'s validation split; return (best params, score, trials, seconds).
+
+    Every model goes through :func:`reservoir.model_selection.tune`: the
+    objective of a trial is ``task.run(model, "validation").score`` (for a
+    reservoir with a ridge readout, the best over the penalty grid of
+    ``task.run_alphas``). ``advance`` is called after each trial when the
+    run counts trials (not with a time budget).
+    """
+    from ..model_selection import tune
+
+    base = spec.build(task, {}, config.seeds[0])
+    if not spec.tuned:
+        score = task.run(base, "validation").score
         advance()
-    if failures and len(failures) == len(log):
-        raise RuntimeError(f"all {len(log)} configurations failed; last: {_short(failures[-1])}")
-    return best, float(best_score), log
+        return {}, float(score), [], None
+    per_trial = config.time_budget is None
+
+    def evaluate(model, alphas=None):
+        try:
+            if alphas is None:
+                return task.run(model, "validation").score
+            return [outcome.score for outcome in task.run_alphas(model, "validation", alphas)]
+        finally:
+            if per_trial:
+                advance()
+
+    started = time.perf_counter()
+    result = tune(base, evaluate=evaluate, search_space=spec.search_space, alphas=spec.alphas,
+                  direction="maximize" if task.higher_is_better else "minimize",
+                  n_trials=config.n_trials, timeout=config.time_budget,
+                  random_state=config.tuning_seed, refit=False, progress=False)
+    seconds = time.perf_counter() - started
+    if not per_trial:
+        advance()
+    best = {key: _plain(value) for key, value in result.best_params_.items()}
+    return best, float(result.best_score_), _trial_rows(result.trials_), seconds
 
 
 def _evaluate(spec, task, config, probe, advance) -> ModelResult:
     result = ModelResult(task.name, spec.name, spec.label)
-    result.best_params, result.validation_score, result.tuning = _tune(spec, task, config,
-                                                                       advance)
+    (result.best_params, result.validation_score, result.tuning,
+     result.tune_seconds) = _tune(spec, task, config, advance)
     for seed in config.seeds:
         outcome = task.run(spec.build(task, result.best_params, seed), "test", probe)
         if result.n_parameters is None:
@@ -232,7 +323,9 @@ def _evaluate(spec, task, config, probe, advance) -> ModelResult:
 
 
 def _units(spec, config) -> int:
-    return len(spec.configurations(config.budget, config.tuning_seed)) + len(config.seeds)
+    """Progress units of one model: its trials (one for a time budget) and its test fits."""
+    tuning = config.budget if spec.tuned and config.time_budget is None else 1
+    return tuning + len(config.seeds)
 
 
 def _unavailable(spec, task):
@@ -245,9 +338,12 @@ def _unavailable(spec, task):
 
 
 def _failure(exc):
-    """(status, reason) of a model that raised ``exc``."""
-    if _is_torch_import_error(exc):
-        return "skipped", TORCH_MISSING
+    """(status, reason) of a model that raised ``exc`` (or whose every trial failed with it)."""
+    cause = exc
+    while cause is not None:
+        if _is_torch_import_error(cause):
+            return "skipped", TORCH_MISSING
+        cause = cause.__cause__
     return "error", _short(exc)
 
 
@@ -274,6 +370,8 @@ def run_model(spec, task, config, probe, bar=None) -> ModelResult:
     units, done = _units(spec, config), []
 
     def advance():
+        if len(done) >= units:  # a time-budget run has more trials than units
+            return
         done.append(1)
         if bar is not None:
             bar.update(1)
@@ -297,7 +395,7 @@ def sweep_radii(task, spec, best_params, radii, seed, advance=None) -> dict:
     task : task object
     spec : ModelSpec of the ESN
     best_params : dict
-        Tuned configuration; only ``spectral_radius`` is changed.
+        Tuned configuration; only ``reservoir__spectral_radius`` is changed.
     radii : sequence of float
     seed : int
     advance : callable or None
@@ -312,7 +410,7 @@ def sweep_radii(task, spec, best_params, radii, seed, advance=None) -> dict:
     scores = []
     for radius in radii:
         try:
-            params = {**best_params, "spectral_radius": float(radius)}
+            params = {**best_params, RADIUS_PARAMETER: float(radius)}
             scores.append(float(task.run(spec.build(task, params, seed), "test").score))
         except Exception:  # noqa: BLE001 - an unstable reservoir may fail to fit
             scores.append(None)
@@ -320,7 +418,7 @@ def sweep_radii(task, spec, best_params, radii, seed, advance=None) -> dict:
             advance()
     return {"spectral_radius": [float(r) for r in radii], "score": scores,
             "metric": task.metric, "higher_is_better": task.higher_is_better,
-            "tuned_radius": best_params.get("spectral_radius")}
+            "tuned_radius": best_params.get(RADIUS_PARAMETER)}
 
 
 # -- the whole run -------------------------------------------------------------------------------
@@ -336,6 +434,15 @@ def _versions() -> dict:
     if "torch" in sys.modules and sys.modules["torch"] is not None:
         versions["torch"] = getattr(sys.modules["torch"], "__version__", None)
     return versions
+
+
+def _import_statsmodels():
+    """Import statsmodels now: on import it puts "always" warning filters in front, which
+    would otherwise override the run's "ignore" when ARIMA first loads it."""
+    try:
+        import statsmodels.tools.sm_exceptions  # noqa: F401
+    except ImportError:
+        pass
 
 
 def _limit_threads(stack, threads):
@@ -376,6 +483,7 @@ def run_benchmark(config: RunConfig) -> BenchmarkResult:
     with ExitStack() as stack:
         _limit_threads(stack, config.threads)
         stack.enter_context(warnings.catch_warnings())
+        _import_statsmodels()
         warnings.simplefilter("ignore")
         bar = stack.enter_context(_progress_bar(config, total))
         for task in tasks.values():
@@ -385,14 +493,19 @@ def run_benchmark(config: RunConfig) -> BenchmarkResult:
             if do_sweep:
                 sweeps[task.name] = _sweep_task(task, specs["esn"], results, config, radii, bar)
     meta = {
-        "quick": config.quick, "budget": config.budget, "seeds": list(config.seeds),
+        "quick": config.quick, "budget": config.budget, "time_budget_s": config.time_budget,
+        "max_trials": config.n_trials, "seeds": list(config.seeds),
         "tasks": list(config.tasks), "models": list(config.models), "threads": config.threads,
         "tuning_seed": config.tuning_seed, "memory_method": probe.name,
         "memory_description": probe.description, "versions": _versions(),
         "platform": platform.platform(), "processor": platform.processor() or platform.machine(),
         "wall_time_s": time.perf_counter() - started,
-        "model_settings": {spec.name: {"fixed": spec.fixed, "tuned": sorted(spec.space)}
-                           for spec in selected},
+        "tuner": "reservoir.model_selection.tune: optuna TPESampler(seed from tuning_seed), "
+                 "MedianPruner(n_startup_trials=5); objective: the task's validation score",
+        "model_settings": {spec.name: {
+            "fixed": spec.fixed, "search_space": spec.space_name,
+            "free_alphas": None if spec.alphas is None else [float(a) for a in spec.alphas]}
+            for spec in selected},
     }
     return BenchmarkResult(config, meta, {name: t.info() for name, t in tasks.items()},
                            results, sweeps)

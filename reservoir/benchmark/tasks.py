@@ -11,6 +11,14 @@ part before any model sees them (trained RNNs, ARIMA and persistence are
 unaffected; reservoirs need inputs of order one); predictions are mapped back
 and scored in the original units.
 
+Every task offers ``run(model, stage)`` (fit, then score) and
+``run_alphas(model, stage, alphas)``: fit once, then score the fitted model
+once per ridge penalty, its :class:`~reservoir.RidgeReadout` re-solved from
+the statistics it kept (``readout_.set_params(alpha=a)``); the memory task
+drives the reservoir once and passes each penalty to
+:func:`reservoir.metrics.memory_capacity`. Tuning uses ``run_alphas`` to
+choose the ridge penalty of reservoir models for free.
+
 Tasks
 -----
 ``mackey_glass``
@@ -41,6 +49,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.base import clone
 
 from ..datasets import (
     LORENZ_LYAPUNOV_EXPONENT,
@@ -142,19 +151,73 @@ class _Task:
         self.higher_is_better = higher_is_better
         self.washout = washout
 
-    @property
-    def worst_score(self) -> float:
-        """The score given to a configuration that could not be fitted."""
-        return -np.inf if self.higher_is_better else np.inf
-
-    def better(self, score, reference) -> bool:
-        """Whether ``score`` beats ``reference`` in this task's direction."""
-        return score > reference if self.higher_is_better else score < reference
-
     def info(self) -> dict:
         """JSON-ready description of the task."""
         return {"kind": self.kind, "description": self.description, "metric": self.metric,
                 "higher_is_better": self.higher_is_better, "washout": self.washout}
+
+    def run(self, model, stage, probe=None) -> Outcome:
+        """Fit ``model`` on the data before ``stage`` and score it on ``stage``.
+
+        Parameters
+        ----------
+        model : unfitted model (see the task class for the interface it needs)
+        stage : {"validation", "test"}
+        probe : memory probe or None, see :mod:`reservoir.benchmark.measure`
+
+        Returns
+        -------
+        Outcome
+        """
+        fit_cost = self._fit(model, _check_stage(stage), probe)
+        return self._score(model, stage, fit_cost)
+
+    def run_alphas(self, model, stage, alphas, probe=None) -> list:
+        """Fit ``model`` once, then score it once per ridge penalty of ``alphas``.
+
+        The model's fitted readout (``model.readout_``, a
+        :class:`~reservoir.RidgeReadout`) is re-solved for each penalty with
+        ``set_params(alpha=a)`` from the statistics it accumulated during the
+        fit; the score of each is that of :meth:`run` for a model fitted with
+        that penalty. The readout is left at the last penalty.
+
+        Parameters
+        ----------
+        model : unfitted reservoir estimator with a RidgeReadout
+        stage : {"validation", "test"}
+        alphas : sequence of float
+        probe : memory probe or None
+
+        Returns
+        -------
+        list of Outcome
+            One per penalty, in the order of ``alphas`` (all share the fit's cost).
+        """
+        fit_cost = self._fit(model, _check_stage(stage), probe)
+        readout = _fitted_ridge_readout(model)
+        outcomes = []
+        for alpha in alphas:
+            readout.set_params(alpha=float(alpha))
+            outcomes.append(self._score(model, stage, fit_cost))
+        return outcomes
+
+    def _fit(self, model, stage, probe):
+        """Fit ``model`` for ``stage``; return the fit's measured cost."""
+        raise NotImplementedError
+
+    def _score(self, model, stage, fit_cost) -> Outcome:
+        """Score the fitted ``model`` on ``stage``."""
+        raise NotImplementedError
+
+
+def _fitted_ridge_readout(model):
+    from ..readouts import RidgeReadout
+
+    readout = getattr(model, "readout_", None)
+    if not isinstance(readout, RidgeReadout):
+        raise TypeError(f"run_alphas needs a model whose fitted readout_ is a RidgeReadout; "
+                        f"{type(model).__name__} has {type(readout).__name__}.")
+    return readout
 
 
 class _Standardized:
@@ -258,9 +321,16 @@ class ForecastTask(_Task):
         -------
         Outcome
         """
+        return super().run(model, stage, probe)
+
+    def _fit(self, model, stage, probe):
         train_end = self._segment(stage)[0]
         with measured(probe) as fit_cost:
             model.fit(self._univariate(self.standardized[:train_end]))
+        return fit_cost
+
+    def _score(self, model, stage, fit_cost):
+        train_end = self._segment(stage)[0]
         origins = self.origins(stage)
         n_columns = self.values.shape[1]
         contexts = [self._univariate(self.standardized[o - self.context_length:o])
@@ -387,9 +457,16 @@ class RegressionTask(_Task):
         -------
         Outcome
         """
-        start, stop = self._segment(stage)
+        return super().run(model, stage, probe)
+
+    def _fit(self, model, stage, probe):
+        start = self._segment(stage)[0]
         with measured(probe) as fit_cost:
             model.fit(self._x[:start], self._y[:start])
+        return fit_cost
+
+    def _score(self, model, stage, fit_cost):
+        start, stop = self._segment(stage)
         with measured() as predict_cost:
             z_pred = np.asarray(model.predict(self._x[start - self.washout:stop]), dtype=float)
         z_pred = z_pred.reshape(-1)[self.washout:]
@@ -456,29 +533,66 @@ class MemoryTask(_Task):
         -------
         Outcome
         """
-        seed = self.input_seeds[_check_stage(stage)]
         if hasattr(model, "reservoir"):
-            return self._reservoir_capacity(model, seed, probe)
-        return self._trained_capacity(model, seed, probe)
+            seed = self.input_seeds[_check_stage(stage)]
+            return self._reservoir_capacity(model, seed, probe, [model.readout.alpha])[0]
+        return super().run(model, stage, probe)
 
-    def _reservoir_capacity(self, model, seed, probe):
-        with measured(probe) as cost:
-            mc, curve = memory_capacity(
-                model.reservoir, n_steps=self.n_steps, max_delay=self.max_delay,
-                washout=self.washout, alpha=model.readout.alpha, test_size=self.test_size,
-                random_state=seed, return_curve=True,
-            )
-        n_states = int(getattr(model.reservoir, "n_units", 0))
-        return Outcome(score=mc, fit_seconds=cost.seconds, peak_mib=cost.peak_mib, model=model,
-                       n_parameters=(n_states + 1) * self.max_delay, curve=curve)
+    def run_alphas(self, model, stage, alphas, probe=None) -> list:
+        """Memory capacity for each ridge penalty of ``alphas``, the reservoir driven once.
 
-    def _trained_capacity(self, model, seed, probe):
+        A reservoir regressor's reservoir runs once over the input sequence of
+        ``stage``; :func:`reservoir.metrics.memory_capacity` is then called
+        with each penalty on those states (the same figure as :meth:`run`
+        with that penalty as the readout's ``alpha``). Other models: see
+        :meth:`_Task.run_alphas`.
+
+        Parameters
+        ----------
+        model : reservoir regressor (RidgeReadout)
+        stage : {"validation", "test"}
+        alphas : sequence of float
+        probe : memory probe or None
+
+        Returns
+        -------
+        list of Outcome
+        """
+        if hasattr(model, "reservoir"):
+            seed = self.input_seeds[_check_stage(stage)]
+            return self._reservoir_capacity(model, seed, probe, alphas)
+        return super().run_alphas(model, stage, alphas, probe)
+
+    def _reservoir_capacity(self, model, seed, probe, alphas):
+        reservoir = _StatesOnce(model.reservoir)
+        outcomes, cost = [], None
+        for alpha in alphas:
+            with measured(probe if cost is None else None) as measure:
+                mc, curve = memory_capacity(
+                    reservoir, n_steps=self.n_steps, max_delay=self.max_delay,
+                    washout=self.washout, alpha=float(alpha), test_size=self.test_size,
+                    random_state=seed, return_curve=True,
+                )
+            cost = cost or measure  # the first call drives the reservoir: the fit's cost
+            n_states = int(getattr(model.reservoir, "n_units", 0))
+            outcomes.append(Outcome(score=mc, fit_seconds=cost.seconds, peak_mib=cost.peak_mib,
+                                    model=model, n_parameters=(n_states + 1) * self.max_delay,
+                                    curve=curve))
+        return outcomes
+
+    def _split(self, seed):
         u, delayed = memory_task(self.n_steps, self.max_delay, random_state=seed)
         n_test = int(round(self.test_size * (self.n_steps - self.washout)))
-        split = self.n_steps - n_test
-        inputs = u[:, None]
+        return u[:, None], delayed, self.n_steps - n_test
+
+    def _fit(self, model, stage, probe):
+        inputs, delayed, split = self._split(self.input_seeds[stage])
         with measured(probe) as fit_cost:
             model.fit(inputs[self.washout:split], delayed[self.washout:split])
+        return fit_cost
+
+    def _score(self, model, stage, fit_cost):
+        inputs, delayed, split = self._split(self.input_seeds[stage])
         with measured() as predict_cost:
             predicted = np.asarray(model.predict(inputs), dtype=float)[split:]
         curve = _squared_correlations(delayed[split:], np.nan_to_num(predicted))
@@ -491,6 +605,35 @@ class MemoryTask(_Task):
         info.update(n_steps=self.n_steps, max_delay=self.max_delay, test_size=self.test_size,
                     input_seeds=self.input_seeds)
         return info
+
+
+class _StatesOnce:
+    """A reservoir whose states are computed once, for several memory_capacity calls.
+
+    :func:`~reservoir.metrics.memory_capacity` clones its reservoir, fits it
+    and transforms the input; this wrapper clones to itself and runs a clone
+    of the wrapped reservoir only when the input changes, so that scoring
+    several penalties on the same input drives the reservoir once.
+    """
+
+    def __init__(self, reservoir):
+        self.reservoir = reservoir
+        self._inputs = self._states = None
+
+    def __sklearn_clone__(self):
+        return self
+
+    def fit(self, X, y=None):
+        X = np.asarray(X)
+        if self._inputs is None or not np.array_equal(X, self._inputs):
+            self._states = clone(self.reservoir).fit(X).transform(X)
+            self._inputs = X.copy()
+        return self
+
+    def transform(self, X):
+        if self._inputs is None or not np.array_equal(np.asarray(X), self._inputs):
+            raise ValueError("_StatesOnce transforms only the input it was fitted on.")
+        return self._states
 
 
 # -- the task catalogue ----------------------------------------------------------------------
