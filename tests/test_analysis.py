@@ -28,6 +28,15 @@ def mg():
     return mackey_glass(700, random_state=0)
 
 
+@pytest.fixture
+def global_numpy_seed():
+    """Seed numpy's global RandomState, what ``random_state=None`` draws from; restore it after."""
+    saved = np.random.get_state()  # noqa: NPY002 - the legacy global state is the point here
+    np.random.seed(0)  # noqa: NPY002
+    yield
+    np.random.set_state(saved)  # noqa: NPY002
+
+
 class DiagonalReservoir(BaseReservoir):
     """A linear reservoir x[t] = diag(decay) x[t-1] + u[t]; exponent log(max |decay|).
 
@@ -89,6 +98,54 @@ def test_jacobian_and_perturbation_methods_agree_on_tanh_reservoir(mg):
     exact = lyapunov_exponent(esn, mg[:400], method="jacobian", random_state=0)
     finite = lyapunov_exponent(esn, mg[:400], method="perturbation", random_state=0)
     assert finite == pytest.approx(exact, abs=1e-6)
+
+
+class ChosenDirections(np.random.RandomState):
+    """A RandomState whose normal draws are given rows: the initial tangent directions."""
+
+    def __init__(self, directions):
+        super().__init__(0)
+        self.directions = np.asarray(directions, dtype=float)
+        self.calls = 0
+
+    def standard_normal(self, size=None):
+        self.calls += 1
+        assert tuple(size) == self.directions.shape
+        return self.directions.copy()
+
+
+def finite_difference_jacobian(esn, u_t, x_previous, h=1e-6):
+    """d x[t] / d x[t-1] by central differences of one public ``simulate`` step, (N, N)."""
+    n = esn.n_units
+    starts = np.concatenate([x_previous + h * np.eye(n), x_previous - h * np.eye(n)])
+    _, ends = esn.simulate(np.repeat(u_t[None, None, :], 2 * n, axis=0), starts)
+    return (ends[:n] - ends[n:]).T / (2 * h)
+
+
+@pytest.mark.parametrize("leak_rate", [1.0, 0.4])
+def test_jacobian_exponent_equals_finite_difference_tangent_propagation(mg, leak_rate):
+    # Independent of the code's tangent map: the Jacobian of each step is measured by
+    # finite differences of the update itself, a chosen direction is carried through these
+    # matrices, and the mean log growth is compared with the code's exponent (washout 0).
+    # Reading the derivative off the wrong quantity, dropping the leak from the gains or the
+    # (1 - a) I term, or applying W transposed all change the result by 1e-4 or more.
+    esn = ESN(n_units=20, spectral_radius=1.5, leak_rate=leak_rate, input_scaling=0.5,
+              random_state=3).fit(mg)
+    U = np.stack([mg[:40], mg[200:240]])[:, :, None]
+    directions = np.random.default_rng(1).standard_normal((2, 20))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    logs = []
+    for u, v in zip(U, directions, strict=True):
+        states, _ = esn.run(u)
+        previous = np.vstack([np.zeros(20), states[:-1]])
+        for t in range(len(u)):
+            v = finite_difference_jacobian(esn, u[t], previous[t]) @ v
+            logs.append(np.log(np.linalg.norm(v)))
+            v /= np.linalg.norm(v)
+    chosen = ChosenDirections(directions)
+    exponent = lyapunov_exponent(esn, U, method="jacobian", washout=0, random_state=chosen)
+    assert chosen.calls == 1
+    assert exponent == pytest.approx(np.mean(logs), abs=1e-8)  # measured: 1e-11 apart
 
 
 def test_generic_reservoir_uses_perturbation_method(noise_input):
@@ -179,9 +236,10 @@ def test_contracting_reservoir_has_echo_state_property(noise_input):
     assert result.final_distance <= result.threshold
     assert np.all(result.distances[result.steps_to_converge - 1:] <= result.threshold)
     assert result.distances[result.steps_to_converge - 2] > result.threshold
-    # Differences shrink at about the rate given by the Lyapunov exponent.
+    # Differences shrink at about the rate given by the Lyapunov exponent: -0.712 against
+    # -0.704 here (0.008 apart; 0.011 to 0.029 for reservoir seeds 1-3), about 2.5x margin.
     exponent = lyapunov_exponent(esn, noise_input[:300], random_state=0)
-    assert result.convergence_rate == pytest.approx(exponent, abs=0.1)
+    assert result.convergence_rate == pytest.approx(exponent, abs=0.02)
 
 
 def test_expanding_reservoir_lacks_echo_state_property(noise_input):
@@ -232,12 +290,19 @@ def test_edge_of_stability_on_mackey_glass_hits_the_target(mg):
     assert esn.spectral_radius == ESN().spectral_radius and not hasattr(esn, "W_")  # untouched
 
 
-def test_edge_of_stability_is_deterministic_with_unseeded_reservoir(mg):
+def test_edge_of_stability_is_deterministic_with_unseeded_reservoir(mg, global_numpy_seed):
     seeded = edge_of_stability(ESN(n_units=30, random_state=5), mg[:400])
     again = edge_of_stability(ESN(n_units=30, random_state=5), mg[:400])
     assert seeded.spectral_radius == again.spectral_radius
-    unseeded = edge_of_stability(ESN(n_units=30), mg[:400])
+    # random_state=None draws the reservoir's seed from numpy's global RandomState, seeded
+    # by the fixture: for some draws (3 of the first 40 global seeds) this 30-unit reservoir
+    # never reaches the target under this input (ValueError), for others (2 of 40) the search
+    # warns that it missed its tolerance. Global seed 0 draws 209652396, which reaches it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        unseeded, exponent = edge_of_stability(ESN(n_units=30), mg[:400], return_exponent=True)
     assert isinstance(unseeded.random_state, int)
+    assert abs(exponent + 0.01) <= 2e-3
     np.testing.assert_allclose(clone(unseeded).fit(mg[:400]).W_.toarray(),
                                unseeded.W_.toarray(), rtol=1e-12)
 

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from reservoir import LSM
+from reservoir import LSM, ReservoirForecaster, ReservoirRegressor, RidgeReadout
+from reservoir.estimators import expected_failed_checks
 from reservoir.lsm import (
     COLUMN_CONNECTION_PROBABILITY,
     LiquidActivityWarning,
@@ -203,6 +204,42 @@ def test_delay_range_draws_whole_step_delays_on_the_connections():
 
 
 @pytest.mark.filterwarnings("ignore::reservoir.lsm.LiquidActivityWarning")
+@pytest.mark.parametrize("delay", [0.0, 3.0])  # immediate delivery and the ring buffer
+def test_inhibitory_and_excitatory_spikes_feed_their_own_synaptic_currents(delay):
+    # One excitatory and one inhibitory neuron spike once in step 0 (then stay refractory);
+    # nobody else fires. By hand: a spike of neuron j adds W[:, j] (v_threshold - v_reset)
+    # tau_membrane / tau_syn(j) to the current of its own type (excitatory: the state block
+    # N..2N, inhibitory: 2N..3N), d steps later, and that current then decays with its own
+    # time constant (3 and 6 ms here, so a mix-up of the two pathways shows).
+    n = 6
+    lsm = biological(n_units=n, spectral_radius=1.0, inhibitory_fraction=0.5, connectivity=1.0,
+                     steps_per_input=1, dt=1.0, synaptic_delay=delay, refractory_period=100.0,
+                     background_current=0.0, random_state=0)
+    lsm.fit(np.zeros(2))
+    exc, inh = np.flatnonzero(~lsm.inhibitory_)[0], np.flatnonzero(lsm.inhibitory_)[0]
+    W = lsm.W_.toarray()
+    assert np.all(W[:, exc] > 0) and np.all(W[:, inh] < 0)
+    state = rest_state(lsm)
+    state[[exc, inh]] = 100.0  # far above threshold: both spike in the first step
+    d = int(delay / lsm.dt)
+    unit = (lsm.v_threshold - lsm.v_reset) * lsm.tau_membrane
+    traces = []
+    for steps in range(1, 12):
+        traces.append(lsm.transform(np.zeros(1), initial_state=state)[0, :n])
+        state = lsm.final_state_
+        age = steps - 1 - d  # steps since the jumps arrived
+        expected_exc = (W[:, exc] * unit / lsm.tau_syn_exc * np.exp(-age * lsm.dt / lsm.tau_syn_exc)
+                        if age >= 0 else np.zeros(n))
+        expected_inh = (W[:, inh] * unit / lsm.tau_syn_inh * np.exp(-age * lsm.dt / lsm.tau_syn_inh)
+                        if age >= 0 else np.zeros(n))
+        np.testing.assert_allclose(state[n:2 * n], expected_exc, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(state[2 * n:3 * n], expected_inh, rtol=1e-12, atol=1e-12)
+    spikes = spike_steps(np.array(traces), lsm)
+    np.testing.assert_array_equal(spikes.sum(axis=0), np.isin(np.arange(n), [exc, inh]))
+    assert spikes[0, exc] == spikes[0, inh] == 1
+
+
+@pytest.mark.filterwarnings("ignore::reservoir.lsm.LiquidActivityWarning")
 def test_each_spike_reaches_each_target_after_that_connections_drawn_delay():
     # Neuron 0 spikes once in step 0; the other neurons, undriven and subthreshold,
     # start to depolarise in step 1 + (delay of their connection from neuron 0).
@@ -228,8 +265,6 @@ def test_each_spike_reaches_each_target_after_that_connections_drawn_delay():
 
 @pytest.mark.filterwarnings("ignore::reservoir.lsm.LiquidActivityWarning")
 def test_heterogeneous_delays_let_the_liquid_recall_inputs_several_steps_back():
-    estimators = pytest.importorskip("reservoir.estimators")
-    readouts = pytest.importorskip("reservoir.readouts")
     u = np.random.default_rng(0).uniform(-1, 1, 700)
     lag = 8
     target = np.r_[np.zeros(lag), u[:-lag]]
@@ -238,8 +273,7 @@ def test_heterogeneous_delays_let_the_liquid_recall_inputs_several_steps_back():
         lsm = LSM(n_units=150, steps_per_input=20, dt=1.0, synaptic_delay=delay, tau_membrane=5.0,
                   tau_syn_exc=2.0, tau_syn_inh=2.0, tau_trace=5.0, spectral_radius=8.0,
                   inhibition_balance=2.0, input_scaling=20.0, random_state=0)
-        reg = estimators.ReservoirRegressor(reservoir=lsm, washout=50,
-                                            readout=readouts.RidgeReadout(alpha=1.0))
+        reg = ReservoirRegressor(reservoir=lsm, washout=50, readout=RidgeReadout(alpha=1.0))
         return reg.fit(u[:500], target[:500]).score(u[500:], target[500:])
 
     # One input step of latency forgets within a few steps; latencies of 1 to 11
@@ -442,7 +476,6 @@ def test_default_liquid_beats_the_biological_liquid_on_narma10():
     # A short NARMA-10 run (200 neurons, 800 training and 300 test steps) of the
     # regression the estimators do: states (plus the input) -> ridge readout. The
     # input is standardised with the training statistics, as the estimators do.
-    readouts = pytest.importorskip("reservoir.readouts")
     from reservoir.datasets import narma
     from reservoir.metrics import nrmse
 
@@ -453,7 +486,7 @@ def test_default_liquid_beats_the_biological_liquid_on_narma10():
         states = np.hstack([lsm.fit(x).transform(x), x])
         errors = []
         for alpha in alphas:
-            readout = readouts.RidgeReadout(alpha=alpha).fit(states[100:900], y[100:900])
+            readout = RidgeReadout(alpha=alpha).fit(states[100:900], y[100:900])
             errors.append(nrmse(y[900:], readout.predict(states[900:])))
         return np.array(errors)
 
@@ -472,6 +505,13 @@ def test_float32_states():
     lsm = LSM(n_units=40, dtype="float32", random_state=0).fit(u)
     out = lsm.transform(u)
     assert out.dtype == np.float32 and lsm.final_state_.dtype == np.float32
+    # The same liquid in float64: the same spikes, traces equal up to float32 rounding
+    # (measured 4.4e-6 apart on traces up to about 2; 5e-5 allows about 10x).
+    reference = LSM(n_units=40, random_state=0).fit(u)
+    expected = reference.transform(u)
+    np.testing.assert_array_equal(lsm.firing_rates_, reference.firing_rates_)
+    assert lsm.mean_rate_ > 5
+    np.testing.assert_allclose(out, expected, rtol=0, atol=5e-5)
 
 
 # -- validation -------------------------------------------------------------------------
@@ -516,37 +556,33 @@ def test_clone_and_params():
 
 
 def test_works_inside_reservoir_regressor():
-    estimators = pytest.importorskip("reservoir.estimators")
-    readouts = pytest.importorskip("reservoir.readouts")
     u = np.random.default_rng(0).uniform(-1, 1, 700)
     target = np.r_[0.0, u[:-1]]  # recall the previous input
     # The liquid as a discrete-time map: spikes reach their targets one input step later.
     lsm = LSM(n_units=150, steps_per_input=20, dt=1.0, synaptic_delay=19.0, tau_membrane=5.0,
               tau_syn_exc=2.0, tau_syn_inh=2.0, tau_trace=5.0, spectral_radius=12.0,
               inhibition_balance=2.0, input_scaling=10.0, random_state=0)
-    reg = estimators.ReservoirRegressor(reservoir=lsm, washout=50,
-                                        readout=readouts.RidgeReadout(alpha=1e-2))
+    reg = ReservoirRegressor(reservoir=lsm, washout=50, readout=RidgeReadout(alpha=1e-2))
     reg.fit(u[:500], target[:500])
     assert reg.score(u[500:], target[500:]) > 0.6
 
 
 def test_works_inside_reservoir_forecaster_closed_loop():
-    estimators = pytest.importorskip("reservoir.estimators")
     y = np.sin(np.arange(400) * 2 * np.pi / 25)
     lsm = LSM(n_units=100, random_state=0)
-    model = estimators.ReservoirForecaster(reservoir=lsm, washout=50)
+    model = ReservoirForecaster(reservoir=lsm, washout=50)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LiquidActivityWarning)
         path = model.fit(y[:350]).predict(n_steps=25)
     assert path.shape == (25,) and np.all(np.isfinite(path))
-    # One period ahead the sine repeats; the forecast tracks it better than the mean.
-    assert np.sqrt(np.mean((path - y[350:375]) ** 2)) < np.std(y)
+    # One period ahead the sine repeats. The forecast's RMSE is 0.042 for this liquid
+    # (0.03 to 0.19 for seeds 0-3), against 0.71 for the mean: 0.1 allows about 2.4x.
+    assert np.sqrt(np.mean((path - y[350:375]) ** 2)) < 0.1
 
 
 @pytest.mark.filterwarnings("ignore::reservoir.lsm.LiquidActivityWarning")
 def test_passes_check_estimator():
     from sklearn.utils.estimator_checks import check_estimator
 
-    estimators = pytest.importorskip("reservoir.estimators")
     lsm = LSM(n_units=20, steps_per_input=2, random_state=0)
-    check_estimator(lsm, expected_failed_checks=estimators.expected_failed_checks(lsm))
+    check_estimator(lsm, expected_failed_checks=expected_failed_checks(lsm))
