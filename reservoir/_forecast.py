@@ -10,6 +10,7 @@ forecast on the continued index.
 from __future__ import annotations
 
 import numbers
+import os
 import warnings
 
 import numpy as np
@@ -20,6 +21,7 @@ __all__ = [
     "ForecastDivergenceWarning",
     "check_divergence_factor",
     "check_n_steps",
+    "memory_bytes",
     "training_range",
     "check_exogenous",
     "check_future_exogenous",
@@ -33,11 +35,61 @@ class ForecastDivergenceWarning(RuntimeWarning):
     """A closed-loop forecast produced non-finite or exploding values."""
 
 
-def check_n_steps(n_steps) -> int:
-    """Validate a forecast horizon: a positive integer."""
+def memory_bytes():
+    """The machine's physical memory in bytes, or None where the OS does not say.
+
+    The upper bound of :func:`check_n_steps`.
+    """
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - not POSIX
+        return None
+
+
+def _size(n_bytes):
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n_bytes < 1024 or unit == "PiB":
+            return f"{n_bytes:.3g} {unit}" if unit != "bytes" else f"{n_bytes:.0f} bytes"
+        n_bytes /= 1024
+    return None  # pragma: no cover
+
+
+def check_n_steps(n_steps, *, n_series=1, n_outputs=1, name="n_steps") -> int:
+    """Validate a forecast horizon: a positive integer whose forecast fits in memory.
+
+    The forecast holds ``n_steps * n_series * n_outputs`` float64 values; a
+    horizon whose forecast alone would need more than the machine's physical
+    memory (:func:`memory_bytes`) is refused before any work starts, rather
+    than failing with a ``MemoryError`` deep inside, or (for a loop that
+    builds its output step by step) running for ever.
+
+    Parameters
+    ----------
+    n_steps : int
+    n_series : int, default=1
+        Forecasts made at once.
+    n_outputs : int, default=1
+        Values per forecast step.
+    name : str, default="n_steps"
+        Argument name used in error messages.
+
+    Returns
+    -------
+    int
+    """
     if isinstance(n_steps, bool) or not isinstance(n_steps, numbers.Integral) or n_steps < 1:
-        raise ValueError(f"n_steps must be a positive integer; got {n_steps!r}.")
-    return int(n_steps)
+        raise ValueError(f"{name} must be a positive integer; got {n_steps!r}.")
+    n_steps = int(n_steps)
+    needed = n_steps * int(n_series) * int(n_outputs) * np.dtype(np.float64).itemsize
+    available = memory_bytes()
+    if available is not None and needed > available:
+        raise ValueError(
+            f"{name}={n_steps} is too large: {n_series} forecast(s) of {n_steps} steps x "
+            f"{n_outputs} value(s) need {_size(needed)} of float64, more than this machine's "
+            f"memory ({_size(available)}). Forecast a shorter horizon, or in pieces (predict "
+            "with context= continues from given observations)."
+        )
+    return n_steps
 
 
 def check_divergence_factor(factor) -> float:

@@ -552,7 +552,8 @@ def _bisect_edge(exponent_at, target, tol, bracket, max_radius, max_iter):
     return best
 
 
-def _check_edge_args(target, tol, bracket, max_radius):
+def _check_edge_args(target, tol, bracket, max_radius, max_iter):
+    check_in_range(max_iter, "max_iter", 1, integer=True)
     check_in_range(target, "target")
     check_in_range(tol, "tol", 0, low_inclusive=False)
     if len(bracket) != 2 or not 0 <= bracket[0] < bracket[1]:
@@ -561,7 +562,7 @@ def _check_edge_args(target, tol, bracket, max_radius):
 
 
 def _search_edge(family, series, *, target, tol, bracket, max_radius, max_iter, method, washout):
-    _check_edge_args(target, tol, bracket, max_radius)
+    _check_edge_args(target, tol, bracket, max_radius, max_iter)
 
     def exponent_at(radius):
         return lyapunov_exponent(family(radius), series.series, method=method, washout=washout,
@@ -602,7 +603,7 @@ def edge_of_stability(reservoir, X, target=-0.01, *, tol=2e-3, bracket=(0.0, 1.0
         Initial radii; the exponent at ``bracket[0]`` must be below ``target``.
     max_radius : float, default=64.0
         Largest radius tried when extending the bracket.
-    max_iter : int, default=60
+    max_iter : int >= 1, default=60
         Maximum number of bisection steps.
     method, washout
         Passed to :func:`lyapunov_exponent` (the perturbation directions use

@@ -38,6 +38,7 @@ from ._validation import (
     group_by_length,
     record_n_features,
 )
+from .base import RandomStreams, _check_noise_flag
 from .estimators import _ReservoirModel, _StateMonitor
 from .readouts import RidgeReadout
 
@@ -267,19 +268,22 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
         size = max(STATE_BLOCK_VALUES // per_series, 1)
         return [members[i:i + size] for i in range(0, len(members), size)]
 
-    def _feature_blocks(self, series, washout, monitor=None):
+    def _feature_blocks(self, series, washout, sources, monitor=None, noise=False):
         """Yield (positions, features (B, T - washout, F)) for batches of equal-length series.
 
         Whole series go through the reservoir at once, so that a non-causal
         (bidirectional) reservoir reads each series entirely. A ``monitor``
-        (training only) sees the states after the washout.
+        (training only) sees the states after the washout. ``noise`` adds the
+        state noise (training); each series draws from its own stream, keyed
+        by its values as the caller gave them (``sources``, before scaling),
+        whatever batch it is in.
         """
-        rng = self.reservoir_.noise_rng()
         for length, members in group_by_length([len(s) for s in series]).items():
             for batch in self._batches(members, length):
                 U = np.stack([series[i] for i in batch])
                 start = self.reservoir_.default_state(len(batch))
-                states, _ = self.reservoir_.simulate(U, start, rng=rng)
+                streams = RandomStreams.of([sources[i] for i in batch], state_noise=noise)
+                states, _ = self.reservoir_.simulate(U, start, rng=streams)
                 if monitor is not None:
                     monitor.observe(states[:, washout:])
                 yield batch, self._features(states, U)[:, washout:]
@@ -355,6 +359,12 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
                   else self._check_series_labels(y, Xs))
         all_labels = np.concatenate(labels) if self.per_step else labels
         check_classification_targets(all_labels)
+        classes = np.unique(all_labels)
+        if len(classes) < 2:
+            raise ValueError(
+                f"y holds a single class ({classes.tolist()[0]!r}): the number of classes "
+                "has to be greater than one; got 1 class."
+            )
         washout = self._check_washout(Xs)
         record_n_features(self, Xs, reset=True)
         self.n_outputs_ = 1
@@ -362,106 +372,130 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
         inputs = self.input_scaler_.transform_all(Xs.series)
         self._build(inputs)
         if self.per_step:
-            self._fit_per_step(inputs, labels, washout)
+            self._fit_per_step(inputs, labels, washout, Xs.series)
         else:
-            self._fit_pooled(inputs, labels, washout)
+            self._fit_pooled(inputs, labels, washout, Xs.series)
         self.classes_ = np.asarray(self.readout_.classes_ if hasattr(self.readout_, "classes_")
                                    else np.unique(all_labels))
         return self
 
-    def _fit_pooled(self, series, labels, washout):
-        blocks = self._feature_blocks(series, washout, _StateMonitor(self.reservoir_))
+    def _fit_pooled(self, series, labels, washout, sources):
+        blocks = self._feature_blocks(series, washout, sources, _StateMonitor(self.reservoir_),
+                                      noise=True)
         self.projection_ = None
         if self._model_space:
             blocks = list(blocks)
             self.projection_ = self._fit_projection(blocks)
         self.readout_.fit(self._pooled(blocks, len(series)), labels)
 
-    def _fit_per_step(self, series, labels, washout):
+    def _fit_per_step(self, series, labels, washout, sources):
         self.projection_ = None
         blocks = (
             (F.reshape(-1, F.shape[-1]),
              np.concatenate([labels[i][washout:] for i in batch])[:, None])
-            for batch, F in self._feature_blocks(series, washout, _StateMonitor(self.reservoir_))
+            for batch, F in self._feature_blocks(series, washout, sources,
+                                                 _StateMonitor(self.reservoir_), noise=True)
         )
         self._fit_readout(blocks)
 
     # -- prediction ---------------------------------------------------------------------------
-    def _apply(self, method, X):
+    def _apply(self, method, X, noise=False):
         """Call a readout method on the pooled vectors or on every step of ``X``."""
         check_is_fitted(self)
+        noise = _check_noise_flag(noise)
         Xs = self._check_X(X)
         record_n_features(self, Xs, reset=False)
         inputs = self.input_scaler_.transform_all(Xs.series)
         call = getattr(self.readout_, method)
         if not self.per_step:
-            return call(self._pooled(self._feature_blocks(inputs, self._check_washout(Xs)),
-                                     len(Xs)))
+            blocks = self._feature_blocks(inputs, self._check_washout(Xs), Xs.series,
+                                          noise=noise)
+            return call(self._pooled(blocks, len(Xs)))
         outputs = [None] * len(Xs)
-        for batch, F in self._feature_blocks(inputs, 0):
+        for batch, F in self._feature_blocks(inputs, 0, Xs.series, noise=noise):
             out = np.asarray(call(F.reshape(-1, F.shape[-1])))
             out = out.reshape(*F.shape[:2], *out.shape[1:])
             for j, i in enumerate(batch):
                 outputs[i] = out[j]
         return Xs.restore(outputs)
 
-    def predict(self, X):
+    def predict(self, X, noise=False):
         """Predict one label per series (or per step with ``per_step=True``).
 
         Parameters
         ----------
         X : as in :meth:`fit`
+        noise : bool, default=False
+            Add the reservoir's state noise, as in training. Off by default:
+            state noise is a training-time regulariser. Each series draws its
+            own noise (keyed by its values), so its output does not depend on
+            the other series of ``X``.
 
         Returns
         -------
         labels : ndarray of shape (n_series,); per step: the structure of X
             with one label per step, washout steps included
         """
-        return self._apply("predict", X)
+        return self._apply("predict", X, noise=noise)
 
     @available_if(_readout_has("predict_proba"))
-    def predict_proba(self, X):
+    def predict_proba(self, X, noise=False):
         """Class probabilities from the readout (available when it has ``predict_proba``).
 
         Parameters
         ----------
         X : as in :meth:`fit`
+        noise : bool, default=False
+            Add the reservoir's state noise, as in training. Off by default:
+            state noise is a training-time regulariser. Each series draws its
+            own noise (keyed by its values), so its output does not depend on
+            the other series of ``X``.
 
         Returns
         -------
         proba : ndarray of shape (n_series, n_classes), columns in the order of
             ``classes_``; per step: (T_i, n_classes) per series, in X's structure
         """
-        return self._apply("predict_proba", X)
+        return self._apply("predict_proba", X, noise=noise)
 
     @available_if(_readout_has("predict_log_proba"))
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X, noise=False):
         """Logarithm of :meth:`predict_proba` (available when the readout has it).
 
         Parameters
         ----------
         X : as in :meth:`fit`
+        noise : bool, default=False
+            Add the reservoir's state noise, as in training. Off by default:
+            state noise is a training-time regulariser. Each series draws its
+            own noise (keyed by its values), so its output does not depend on
+            the other series of ``X``.
 
         Returns
         -------
         log_proba : same shapes as :meth:`predict_proba`
         """
-        return self._apply("predict_log_proba", X)
+        return self._apply("predict_log_proba", X, noise=noise)
 
     @available_if(_readout_has("decision_function"))
-    def decision_function(self, X):
+    def decision_function(self, X, noise=False):
         """Decision values from the readout (available when it has ``decision_function``).
 
         Parameters
         ----------
         X : as in :meth:`fit`
+        noise : bool, default=False
+            Add the reservoir's state noise, as in training. Off by default:
+            state noise is a training-time regulariser. Each series draws its
+            own noise (keyed by its values), so its output does not depend on
+            the other series of ``X``.
 
         Returns
         -------
         scores : ndarray of shape (n_series,) for two classes, (n_series,
             n_classes) otherwise; per step: one such array per series
         """
-        return self._apply("decision_function", X)
+        return self._apply("decision_function", X, noise=noise)
 
     def score(self, X, y, sample_weight=None):
         """Accuracy: over series, or (per step) over the steps after each series' washout.

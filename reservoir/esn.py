@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from ._validation import check_in_range
-from .base import SATURATION_LEVEL, BaseReservoir, ReservoirWarning
+from .base import SATURATION_LEVEL, BaseReservoir, RandomStreams, ReservoirWarning, check_rng
 from .weights import TOPOLOGIES, input_matrix, reservoir_matrix, scale_to_spectral_radius
 
 try:  # SciPy's CSR kernels computing ``out += W @ x`` without allocating; see ESN._loop.
@@ -85,7 +85,9 @@ class ESN(BaseReservoir):
         odd function of the inputs and a closed loop cannot learn asymmetric
         dynamics.
     n_connections : int, default=10
-        In-degree of each unit in the random topology.
+        In-degree of each unit in the random topology. At most ``n_units``:
+        a larger value gives every unit all ``n_units`` inputs (a dense
+        ``W``) and warns (:class:`~reservoir.weights.ConnectivityWarning`).
     connectivity : float in (0, 1], optional
         Density of ``W`` for the random topology, instead of ``n_connections``.
     topology : {"random", "ring", "delay_line", "orthogonal"}, default="random"
@@ -98,7 +100,14 @@ class ESN(BaseReservoir):
     activation : {"tanh", "identity"}, default="tanh"
     state_noise : float, default=0.0
         Standard deviation of Gaussian noise added inside the activation, a
-        regulariser for closed-loop stability (Jaeger 2001).
+        regulariser for closed-loop stability (Jaeger 2001). A training-time
+        regulariser, like dropout: added to the training states (the
+        estimators' ``fit``, :meth:`fit_transform`) and left out at
+        prediction and in :meth:`transform` / :meth:`run` unless they are
+        called with ``noise=True``. Each series draws its own noise, keyed by
+        its values and the time step, so its states do not depend on the
+        other series of a batch or on how it is cut into blocks
+        (:mod:`reservoir.base`, "Randomness").
     dtype : {"float64", "float32"}, default="float64"
     n_jobs : int or None, default=None
         Threads that advance a batch of series in parallel (the batch is split
@@ -305,8 +314,10 @@ class ESN(BaseReservoir):
         ----------
         inputs : ndarray of shape (B, T, n_features_in_)
         state : ndarray of shape (B, n_units)
-        rng : numpy Generator, optional
-            Source of state noise; a fresh stream from ``noise_seed_`` if None.
+        rng : RandomStreams, numpy Generator or None
+            Source of the state noise (:mod:`reservoir.base`, "Randomness"):
+            per-series streams, which add noise when their ``state_noise`` is
+            set; a generator, whose stream is always added; None: no noise.
 
         Returns
         -------
@@ -316,14 +327,11 @@ class ESN(BaseReservoir):
         dtype = self._dtype
         inputs = np.asarray(inputs, dtype=dtype)
         n_batch, n_steps, n_features = inputs.shape
+        rng = check_rng(rng, n_batch)
         start = np.asarray(state, dtype=dtype)
         if n_steps == 0:
             return np.empty((n_batch, 0, self.n_units), dtype=dtype), start.copy()
-        noise = None
-        if self.state_noise > 0:
-            rng = self.noise_rng() if rng is None else rng
-            noise = (self.state_noise * rng.standard_normal((n_batch, n_steps, self.n_units)))
-            noise = noise.astype(dtype, copy=False)
+        noise = self._state_noise(rng, n_batch, n_steps)
         if n_batch == 1:
             states = self._run_single(inputs[0], start[0], noise)[None]
         else:
@@ -332,6 +340,19 @@ class ESN(BaseReservoir):
         final = states[:, -1, :].copy()
         self._warn_if_non_finite(inputs, final)
         return states, final
+
+    def _state_noise(self, rng, n_batch, n_steps):
+        """The (B, T, N) state noise of a block, or None (see :meth:`simulate`)."""
+        if not self.state_noise > 0 or rng is None:
+            return None
+        if isinstance(rng, RandomStreams):
+            if not rng.state_noise:
+                return None
+            draws = rng.normals(self.noise_seed_, n_steps, self.n_units)
+        else:  # one generator shared by the block, drawn in order
+            draws = rng.standard_normal((n_batch, n_steps, self.n_units))
+        draws *= self.state_noise
+        return draws.astype(self._dtype, copy=False)
 
     def _run_batches_in_threads(self, inputs, start, noise, out):
         """Split the batch between ``n_jobs`` threads.
@@ -635,15 +656,16 @@ input_connectivity, activation, state_noise, dtype
         inputs : ndarray of shape (B, T, n_features_in_)
         state : ndarray of shape (B, n_features_out_)
             Internal states of all layers, concatenated in layer order.
-        rng : numpy Generator, optional
-            Source of state noise; a fresh stream from ``noise_seed_`` if None.
+        rng : RandomStreams, numpy Generator or None
+            Source of state noise, passed to every layer (see :meth:`ESN.simulate`);
+            each layer draws with its own seed.
 
         Returns
         -------
         states : ndarray of shape (B, T, n_features_out_)
         final_state : ndarray of shape (B, n_features_out_)
         """
-        rng = self.noise_rng() if rng is None else rng
+        rng = check_rng(rng, len(inputs))
         layer_input = inputs
         outputs, finals = [], []
         starts = _split_state(state, self._layer_sizes())
@@ -802,19 +824,25 @@ class BidirectionalESN(BaseReservoir):
             Whole series: the backward reservoir starts at their last step.
         state : ndarray of shape (B, S)
             Forward internal state followed by the backward one.
-        rng : numpy Generator, optional
-            Source of state noise; a fresh stream from ``noise_seed_`` if None.
+        rng : RandomStreams, numpy Generator or None
+            Source of the random draws of both directions (see
+            :mod:`reservoir.base`); per-series streams give the backward pass
+            streams of its own (:meth:`RandomStreams.derived`), so that the two
+            directions draw independently even when they share weights.
 
         Returns
         -------
         states : ndarray of shape (B, T, n_features_out_)
         final_state : ndarray of shape (B, S)
         """
-        rng = self.noise_rng() if rng is None else rng
+        rng = check_rng(rng, len(inputs))
+        if rng is None:  # the streams of the series themselves, as for a causal reservoir
+            rng = RandomStreams.of(inputs)
+        backward_rng = rng.derived(1) if isinstance(rng, RandomStreams) else rng
         forward_start, backward_start = _split_state(state, self._state_sizes())
         forward, forward_final = self.forward_.simulate(inputs, forward_start, rng=rng)
         backward, backward_final = self.backward_.simulate(
-            np.ascontiguousarray(inputs[:, ::-1]), backward_start, rng=rng
+            np.ascontiguousarray(inputs[:, ::-1]), backward_start, rng=backward_rng
         )
         if self.alignment == "time":
             backward = backward[:, ::-1]

@@ -39,7 +39,15 @@ from ._validation import (
     group_by_length,
     record_n_features,
 )
-from .base import SATURATION_LEVEL, SATURATION_WARNING_FRACTION, SaturationWarning
+from .base import (
+    SATURATION_LEVEL,
+    SATURATION_WARNING_FRACTION,
+    BaseReservoir,
+    RandomStreams,
+    SaturationWarning,
+    _check_noise_flag,
+    series_key,
+)
 from .esn import ESN
 from .readouts import RidgeReadout
 
@@ -130,8 +138,20 @@ class _ReservoirModel(BaseEstimator):
 
     def _build(self, inputs: list):
         """Clone and fit the reservoir on ``inputs``; clone the readout."""
-        if not isinstance(self.include_input, bool):
+        if not isinstance(self.include_input, (bool, np.bool_)):
             raise ValueError(f"include_input must be True or False; got {self.include_input!r}.")
+        if self.reservoir is not None and not isinstance(self.reservoir, BaseReservoir):
+            raise TypeError(
+                "reservoir must be a reservoir (a reservoir.base.BaseReservoir such as ESN, "
+                f"LSM or DeepESN); got {type(self.reservoir).__name__}. The trained part goes "
+                "in readout=."
+            )
+        if self.readout is not None and not (hasattr(self.readout, "fit")
+                                             and hasattr(self.readout, "predict")):
+            raise TypeError(
+                "readout must be a scikit-learn estimator with fit and predict (e.g. "
+                f"RidgeReadout, Ridge); got {type(self.readout).__name__}."
+            )
         reservoir = self.reservoir if self.reservoir is not None else ESN(
             random_state=self.random_state, **self._default_reservoir_params
         )
@@ -144,25 +164,35 @@ class _ReservoirModel(BaseEstimator):
             return np.concatenate([states, inputs.astype(states.dtype, copy=False)], axis=-1)
         return states
 
-    def _training_blocks(self, inputs: list, targets: list, washout: int):
+    def _training_blocks(self, inputs: list, targets: list, washout: int, sources: list):
         """Yield (features, targets) blocks for the readout, washout steps excluded.
+
+        ``sources`` are the series as the caller gave them (before scaling),
+        one per input series: they key the random streams (see below).
 
         Equal-length series advance together through the reservoir; each group
         is simulated in blocks of ``STATE_BLOCK_STEPS`` steps, continuing from
         the state where the previous block ended (whole series for a non-causal
-        reservoir, whose state at t depends on later steps).
+        reservoir, whose state at t depends on later steps). State noise is on
+        (training); each series draws from its own stream, keyed by the whole
+        series and positioned at each block's first step, so the states do not
+        depend on the other series or on the block size. The key is the
+        caller's series, not the scaled one: scaling statistics, fitted on all
+        training series, change in their last bits with the order of the
+        series, and so would a key computed after scaling.
         """
-        rng = self.reservoir_.noise_rng()
         monitor = _StateMonitor(self.reservoir_)
         for length, members in group_by_length([len(u) for u in inputs]).items():
             U = np.stack([inputs[i] for i in members])
             Y = np.stack([targets[i] for i in members])
             state = self.reservoir_.default_state(len(members))
+            streams = RandomStreams.of([sources[i] for i in members], state_noise=True)
             # A non-causal (bidirectional) reservoir must see each series whole.
             block_steps = STATE_BLOCK_STEPS if self.reservoir_.causal else length
             for start in range(0, length, block_steps):
                 stop = min(start + block_steps, length)
-                states, state = self.reservoir_.simulate(U[:, start:stop], state, rng=rng)
+                states, state = self.reservoir_.simulate(U[:, start:stop], state,
+                                                         rng=streams.shifted(start))
                 keep = max(washout - start, 0)
                 if keep >= stop - start:
                     continue
@@ -279,25 +309,31 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
         inputs = self.input_scaler_.transform_all(Xs.series)
         self._build(inputs)
         self._fit_readout(self._training_blocks(
-            inputs, self.target_scaler_.transform_all(ys.series), washout))
+            inputs, self.target_scaler_.transform_all(ys.series), washout, Xs.series))
         return self
 
-    def predict(self, X):
+    def predict(self, X, noise=False):
         """Predict the target at every step of ``X`` (washout steps included).
 
         Parameters
         ----------
         X : array-like (T,) or (T, d), list of such, or (n, T, d) array
+        noise : bool, default=False
+            Add the reservoir's state noise, as in training. Off by default:
+            state noise is a training-time regulariser. Each series draws its
+            own noise (keyed by its values), so its prediction does not depend
+            on the other series of ``X``.
 
         Returns
         -------
         y_pred : same structure as X; (T,) per series when y was 1-D at fit
         """
         check_is_fitted(self)
+        noise = _check_noise_flag(noise)
         Xs = check_series(X, name="X")
         record_n_features(self, Xs, reset=False)
         inputs = self.input_scaler_.transform_all(Xs.series)
-        states, _ = self.reservoir_.run(inputs)
+        states, _ = self.reservoir_.run(inputs, noise=noise, streams=RandomStreams.of(Xs.series))
         preds = [self.target_scaler_.inverse_transform(self._readout_predict(self._features(s, u)))
                  for s, u in zip(states, inputs, strict=True)]
         if self._y_1d:
@@ -381,6 +417,13 @@ class ReservoirForecaster(_ReservoirModel):
         self.random_state = random_state
 
     # -- input assembly ------------------------------------------------------------
+    @staticmethod
+    def _sources(ys: SeriesSet, Xs: SeriesSet | None):
+        """The reservoir inputs as the caller gave them (unscaled): they key the random streams."""
+        if Xs is None:
+            return ys.series
+        return [np.concatenate([y, x], axis=1) for y, x in zip(ys.series, Xs.series, strict=True)]
+
     def _inputs(self, ys: SeriesSet, Xs: SeriesSet | None):
         """Scaled reservoir inputs per series: y, followed by the exogenous X when given."""
         targets = self.target_scaler_.transform_all(ys.series)
@@ -426,19 +469,27 @@ class ReservoirForecaster(_ReservoirModel):
         self._name = getattr(y, "name", None)
         self.training_range_ = training_range(ys.series)
         self._build(inputs)
+        sources = self._sources(ys, Xs)
         self._fit_readout(self._training_blocks(
-            [u[:-1] for u in inputs], [u[1:, :self.n_outputs_] for u in inputs], washout
+            [u[:-1] for u in inputs], [u[1:, :self.n_outputs_] for u in inputs], washout,
+            [u[:-1] for u in sources],
         ))
-        self.last_state_, self._last_features = self._warm_up(inputs[-1])
+        self.last_state_, self._last_features = self._warm_up(inputs[-1], sources[-1])
+        # Key and length of the last series: the closed loop continues its random streams.
+        self._last_stream = (series_key(sources[-1]), len(sources[-1]))
         return self
 
-    def _warm_up(self, inputs):
-        """Drive the reservoir through one input series; return (final state, last features)."""
-        states, final = self.reservoir_.run(inputs)
+    def _warm_up(self, inputs, source, noise=False):
+        """Drive the reservoir through one input series; return (final state, last features).
+
+        ``source`` is the series as the caller gave it, the key of its random streams.
+        """
+        states, final = self.reservoir_.run(inputs, noise=noise,
+                                            streams=RandomStreams.of([source]))
         return final, self._features(states[-1], inputs[-1])
 
     # -- prediction ------------------------------------------------------------------
-    def predict(self, n_steps, X=None, context=None, context_X=None):
+    def predict(self, n_steps, X=None, context=None, context_X=None, noise=False):
         """Generate ``n_steps`` values in closed loop.
 
         Parameters
@@ -455,6 +506,14 @@ class ReservoirForecaster(_ReservoirModel):
             end (one forecast per series). By default forecasting continues from
             the end of the (last) training series.
         context_X : exogenous values aligned with ``context`` (required iff fitted with X).
+        noise : bool, default=False
+            Add the reservoir's state noise in the closed loop (and in the
+            warm-up on ``context``), as in training: each call then gives the
+            same noisy path, a sample of the noise-driven dynamics. Off by
+            default: state noise is a training-time regulariser. Each series
+            draws its own noise, continuing the stream of its context (keyed
+            by its values), so a forecast does not depend on the other series
+            of ``context``.
 
         Returns
         -------
@@ -463,13 +522,16 @@ class ReservoirForecaster(_ReservoirModel):
             holds several series.
         """
         check_is_fitted(self)
-        n_steps = check_n_steps(n_steps)
+        n_steps = check_n_steps(n_steps, n_outputs=self.n_outputs_)
+        noise = _check_noise_flag(noise)
         factor = check_divergence_factor(self.divergence_factor)
         if context is None:
             if context_X is not None:
                 raise ValueError("context_X was given without context.")
             states = self.last_state_[None, :]
             features = self._last_features[None, :]
+            key, length = getattr(self, "_last_stream", (0, 0))  # (0, 0): fitted before keys
+            streams = RandomStreams([key], [length], state_noise=noise)
             template = SeriesSet([np.empty((1, 1))], "single", index=self._index,
                                  was_1d=self._y_1d, columns=self._columns)
         else:
@@ -479,16 +541,21 @@ class ReservoirForecaster(_ReservoirModel):
                     f"context has {ctx.n_features} features but the forecaster was fitted on "
                     f"{self.n_outputs_}."
                 )
+            check_n_steps(n_steps, n_series=len(ctx), n_outputs=self.n_outputs_)
             ctx_X = check_exogenous(context_X, ctx, self.n_exog_, x_name="context_X",
                                     y_name="context")
-            warm = [self._warm_up(u) for u in self._inputs(ctx, ctx_X)]
+            ctx_sources = self._sources(ctx, ctx_X)
+            warm = [self._warm_up(u, source, noise)
+                    for u, source in zip(self._inputs(ctx, ctx_X), ctx_sources, strict=True)]
             states = np.stack([w[0] for w in warm])
             features = np.stack([w[1] for w in warm])
+            streams = RandomStreams([series_key(u) for u in ctx_sources],
+                                    [len(u) for u in ctx_sources], state_noise=noise)
             template = ctx
         future = check_future_exogenous(X, self.n_exog_, n_steps, len(states))
         future_X = None if future is None else self.exog_scaler_.transform(np.stack(future))
         paths = self.target_scaler_.inverse_transform(
-            self._closed_loop(states, features, n_steps, future_X))
+            self._closed_loop(states, features, n_steps, future_X, streams))
         warn_if_diverged(paths, self.training_range_, factor=factor)
         forecasts = [
             format_forecast(p, was_1d=template.was_1d, index=template.index,
@@ -497,15 +564,16 @@ class ReservoirForecaster(_ReservoirModel):
         ]
         return template.restore(forecasts)
 
-    def _closed_loop(self, state, features, n_steps, future_X):
+    def _closed_loop(self, state, features, n_steps, future_X, streams):
         """Feed predictions back: (B, S) states, (B, F) features -> (B, n_steps, d) paths.
 
-        A series whose prediction turns non-finite is NaN from the next step on;
-        the other series of the batch go on.
+        ``streams`` are the random streams of the series, positioned at the
+        first closed-loop step (the end of the context). A series whose
+        prediction turns non-finite is NaN from the next step on; the other
+        series of the batch go on.
         """
         n_series = len(state)
         paths = np.full((n_series, n_steps, self.n_outputs_), np.nan)
-        rng = self.reservoir_.noise_rng()
         for i in range(n_steps):
             y_next = self._readout_predict(features)
             paths[:, i] = y_next
@@ -513,13 +581,14 @@ class ReservoirForecaster(_ReservoirModel):
                 break
             u = y_next if future_X is None else np.concatenate([y_next, future_X[:, i]], axis=1)
             with np.errstate(invalid="ignore", over="ignore"):  # from diverged series only
-                out, state = self.reservoir_.simulate(u[:, None, :], state, rng=rng)
+                out, state = self.reservoir_.simulate(u[:, None, :], state,
+                                                      rng=streams.shifted(i))
             features = self._features(out[:, 0], u)
         diverged = np.maximum.accumulate(~np.isfinite(paths).all(axis=2), axis=1)
         paths[:, 1:][diverged[:, :-1]] = np.nan
         return paths
 
-    def predict_next(self, y, X=None):
+    def predict_next(self, y, X=None, noise=False):
         """Teacher-forced one-step-ahead predictions for every step of ``y``.
 
         The output at step ``t`` is the prediction of ``y[t+1]`` from the
@@ -530,17 +599,21 @@ class ReservoirForecaster(_ReservoirModel):
         ----------
         y : series or list of series (same features as at fit)
         X : exogenous values aligned with ``y`` (required iff fitted with X)
+        noise : bool, default=False
+            Add the reservoir's state noise, as in training (see :meth:`predict`).
 
         Returns
         -------
         predictions : same structure and shape as ``y``
         """
         check_is_fitted(self)
+        noise = _check_noise_flag(noise)
         ys = check_series(y, name="y")
         Xs = check_exogenous(X, ys, self.n_exog_)
         inputs = self._inputs(ys, Xs)
         record_n_features(self, SeriesSet(inputs, ys.layout), reset=False)
-        states, _ = self.reservoir_.run(inputs)
+        states, _ = self.reservoir_.run(inputs, noise=noise,
+                                        streams=RandomStreams.of(self._sources(ys, Xs)))
         preds = [self.target_scaler_.inverse_transform(self._readout_predict(self._features(s, u)))
                  for s, u in zip(states, inputs, strict=True)]
         if ys.was_1d:

@@ -167,11 +167,12 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import ndtri, pdtr
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_in_range
-from .base import BaseReservoir
+from .base import BaseReservoir, RandomStreams, check_rng
 from .weights import (
     _DISTRIBUTIONS,
     _draw_values,
@@ -478,7 +479,9 @@ class LSM(BaseReservoir):
         grid connected with probability ``C * exp(-(D / connection_lambda)^2)``
         (Maass et al. 2002, C = 0.3 EE, 0.2 EI, 0.4 IE, 0.1 II).
     n_connections : int, default=20
-        In-degree of each neuron in the random topology.
+        In-degree of each neuron in the random topology. At most ``n_units``:
+        a larger value connects every neuron to all ``n_units`` neurons and
+        warns (:class:`~reservoir.weights.ConnectivityWarning`).
     connectivity : float in (0, 1], optional
         Density of the random topology, instead of ``n_connections``.
     connection_lambda : float > 0, default=2.0
@@ -508,7 +511,10 @@ class LSM(BaseReservoir):
         current by ``W_in_[:, j] * sign(u_j) * (1 - exp(-dt / tau_syn_exc)) /
         (input_rate * dt)`` (rate in spikes/ms), so that the mean input current
         equals that of the current encoding; the shot noise shrinks as
-        ``input_rate`` grows.
+        ``input_rate`` grows. Each series draws its spikes from its own
+        random stream, keyed by its values and positioned at the time step,
+        so its states do not depend on the other series of a batch or on
+        how it is cut into blocks (:mod:`reservoir.base`, "Randomness").
     input_rate : float > 0, default=200.0
         Poisson rate in Hz for ``|u| = 1``.
     background_current : float, default=14.0
@@ -862,9 +868,11 @@ class LSM(BaseReservoir):
         inputs : ndarray of shape (B, T, n_features_in_)
         state : ndarray of shape (B, S)
             Internal states (layout under ``final_state_`` in the class docstring).
-        rng : numpy Generator, optional
-            Source of the Poisson input spikes; a fresh stream from
-            ``noise_seed_`` if None.
+        rng : RandomStreams, numpy Generator or None
+            Source of the Poisson input spikes (:mod:`reservoir.base`,
+            "Randomness"): per-series streams; one generator shared by the
+            block, drawn in order; or None, the streams of the block's own
+            series (keyed by their values, time offset 0).
 
         Returns
         -------
@@ -876,10 +884,11 @@ class LSM(BaseReservoir):
         dtype = self._dtype
         inputs = np.asarray(inputs, dtype=dtype)
         n_batch, n_steps, _ = inputs.shape
+        rng = check_rng(rng, n_batch)
         liquid = _LiquidState(np.asarray(state), self.n_units, self._delay_range_steps[1],
                               len(self._trace_time_constants), dtype)
         if self.input_encoding == "poisson":
-            rng = self.noise_rng() if rng is None else rng
+            rng = RandomStreams.of(inputs) if rng is None else rng
             drive = _PoissonDrive(self, inputs, rng)
         else:
             drive = _CurrentDrive(self, inputs)
@@ -906,13 +915,19 @@ class LSM(BaseReservoir):
         return features, counts
 
     # -- transform with activity statistics -------------------------------------------------
-    def transform(self, X, initial_state=None):
+    def transform(self, X, initial_state=None, noise=False, streams=None):
         """Return the liquid states for ``X`` and record the firing statistics.
 
         Parameters
         ----------
         X : array-like (T, d), list of (T_i, d) arrays, or (n, T, d) array
         initial_state : array-like of shape (S,) or (n_series, S), optional
+        noise : bool, default=False
+            Accepted for the reservoir interface (:meth:`BaseReservoir.run`);
+            the liquid has no state noise. Poisson input spikes are always
+            drawn, from each series' own stream.
+        streams : RandomStreams, optional
+            The series' random streams (see :meth:`BaseReservoir.run`).
 
         Returns
         -------
@@ -927,7 +942,8 @@ class LSM(BaseReservoir):
         """
         self._tally = _SpikeTally(self.n_units)
         try:
-            states = super().transform(X, initial_state=initial_state)
+            states = super().transform(X, initial_state=initial_state, noise=noise,
+                                       streams=streams)
             self.firing_rates_ = self._tally.rates()
         finally:
             del self._tally
@@ -989,7 +1005,13 @@ class _CurrentDrive:
 
 
 class _PoissonDrive:
-    """Input as Poisson spike trains into the excitatory synaptic current (see ``LSM``)."""
+    """Input as Poisson spike trains into the excitatory synaptic current (see ``LSM``).
+
+    With per-series :class:`~reservoir.base.RandomStreams`, the spike counts of
+    an input step are drawn by inversion from that step's uniforms in the
+    series' own stream, a window of input steps at a time; with a numpy
+    Generator, from the shared stream, one input step at a time.
+    """
 
     def __init__(self, lsm, inputs, rng):
         self.n = lsm.n_units
@@ -1002,16 +1024,40 @@ class _PoissonDrive:
         self.background = inputs.dtype.type(lsm.background_current)
         self.steps = lsm.steps_per_input
         self.rng = rng
+        self.seed = getattr(lsm, "noise_seed_", 0)
         self._block = None
+        self._window = None
+        self._window_start = 0
 
     def _draw(self, t):
         """Jumps for all sub-steps of input step t: (steps, B, N)."""
+        if isinstance(self.rng, RandomStreams):
+            return self._draw_keyed(t)
         n_batch, _, n_features = self.expected.shape
         lam = np.broadcast_to(self.expected[None, :, t, None, :],
                               (self.steps, n_batch, self.n, n_features))
         counts = self.rng.poisson(lam)
         signed = counts * self.jump[None, :, t, None, :]
         return np.einsum("sbnd,nd->sbn", signed, self.weights).astype(self.background.dtype)
+
+    def _draw_keyed(self, t):
+        """Jumps of input step t from the per-series streams, drawn a window of steps at a time."""
+        if self._window is None or t - self._window_start >= len(self._window):
+            self._fill_window(t)
+        return self._window[t - self._window_start]
+
+    def _fill_window(self, start):
+        n_batch, n_steps, n_features = self.expected.shape
+        per_step = self.steps * self.n * n_features
+        length = min(n_steps - start, max(1, POISSON_WINDOW_VALUES // max(n_batch * per_step, 1)))
+        stop = start + length
+        uniforms = self.rng.shifted(start).uniforms(self.seed, length, per_step)
+        uniforms = uniforms.reshape(n_batch, length, self.steps, self.n, n_features)
+        counts = poisson_quantiles(uniforms, self.expected[:, start:stop, None, None, :])
+        counts *= self.jump[:, start:stop, None, None, :]
+        self._window = np.einsum("btsnd,nd->tsbn", counts, self.weights).astype(
+            self.background.dtype)
+        self._window_start = start
 
     def current_at(self, t, k, synaptic, *, out):
         """Total current (B, N) in sub-step k of input step t; adds the input spikes first."""
@@ -1020,3 +1066,61 @@ class _PoissonDrive:
         synaptic[:, :self.n] += self._block[k]
         np.add(synaptic[:, :self.n], synaptic[:, self.n:], out=out)
         out += self.background
+
+
+#: Uniform draws held at once by the Poisson encoding (bounds its memory: 32 MB).
+POISSON_WINDOW_VALUES = 2**22
+#: Rates up to this many spikes per step are drawn by sequential search of the CDF;
+#: larger ones start from a normal approximation and correct it with the exact CDF.
+_POISSON_SEARCH_MAX_RATE = 10.0
+
+
+def poisson_quantiles(uniforms, rates):
+    """Poisson draws by inversion: the smallest ``k`` with ``P(K <= k) > u``, ``K ~ Poisson(rate)``.
+
+    A deterministic function of each uniform, so that spike counts follow the
+    per-series, per-step streams exactly (numpy's samplers consume a variable
+    number of random values).
+
+    Parameters
+    ----------
+    uniforms : ndarray of values in [0, 1)
+    rates : ndarray >= 0 broadcastable to ``uniforms.shape`` (NaN gives 0)
+
+    Returns
+    -------
+    ndarray of float64 counts, shape of ``uniforms``
+    """
+    shape = uniforms.shape
+    u = uniforms.reshape(-1)
+    lam = np.broadcast_to(np.nan_to_num(np.asarray(rates, dtype=np.float64), posinf=0.0), shape)
+    counts = np.zeros(u.size)
+    # Sequential search for small rates: P(0) = exp(-lam), P(k) = P(k-1) lam / k.
+    first = np.exp(-lam).reshape(-1)
+    lam = lam.reshape(-1)
+    index = np.flatnonzero((u >= first) & (lam <= _POISSON_SEARCH_MAX_RATE))
+    rate, target = lam[index], u[index]
+    term = first[index]
+    cdf = term.copy()
+    k = 0
+    while index.size:
+        k += 1
+        counts[index] = k
+        term = term * rate / k
+        cdf += term
+        going = (target >= cdf) & (term > 0)
+        index, rate, target, term, cdf = (a[going] for a in (index, rate, target, term, cdf))
+    # Large rates: normal start, then the exact CDF moves k to the quantile.
+    index = np.flatnonzero(lam > _POISSON_SEARCH_MAX_RATE)
+    if index.size:
+        rate, target = lam[index], u[index]
+        guess = np.floor(rate + np.sqrt(rate) * ndtri(np.clip(target, 2.0**-54, None)))
+        k = np.maximum(guess, 0.0)
+        for _ in range(64):  # a few steps suffice; bounded for safety
+            up = pdtr(k, rate) <= target
+            down = (k > 0) & (pdtr(k - 1, rate) > target)
+            if not (up.any() or down.any()):
+                break
+            k = k + up - down
+        counts[index] = k
+    return counts.reshape(shape)

@@ -153,6 +153,10 @@ def nrmse(y_true, y_pred, *, normalization="std", multioutput="uniform_average")
     ValueError
         Shapes differ, NaN/inf present, unknown option, or a zero scale
         (e.g. constant ``y_true`` with ``"std"``), for which NRMSE is undefined.
+        A scale at most ``ZERO_SCALE_EPSILONS`` (100) machine epsilons times
+        the largest ``|y_true|`` of its output counts as zero: it is rounding
+        noise, as the standard deviation 1e-16 of a constant series computed
+        in floating point, and dividing by it would report an error of 1e15.
 
     Examples
     --------
@@ -171,8 +175,17 @@ def nrmse(y_true, y_pred, *, normalization="std", multioutput="uniform_average")
     return _aggregate(_rmse_per_output(true, pred) / scale, multioutput)
 
 
+#: A normalising scale at most this many machine epsilons times the largest ``|y_true|``
+#: of its output is rounding noise (e.g. the standard deviation of a constant series
+#: computed in floating point), and counts as zero.
+ZERO_SCALE_EPSILONS = 100
+
+
 def _scale(true, normalization):
-    """Per-output scale of ``true``; raise if one is zero."""
+    """Per-output scale of ``true``; raise if one is zero up to rounding.
+
+    A scale of at most ``ZERO_SCALE_EPSILONS`` epsilons times the largest ``|true|`` is zero.
+    """
     if normalization == "std":
         scale = true.std(axis=0)
     elif normalization == "range":
@@ -181,10 +194,16 @@ def _scale(true, normalization):
         scale = np.abs(true.mean(axis=0))
     else:  # "rms": root mean squared norm of the state vector, one value for all outputs
         scale = np.full(true.shape[1], np.sqrt(np.mean(np.sum(true**2, axis=1))))
-    if np.any(scale == 0):
+    magnitude = np.abs(true).max(axis=0) if true.size else np.zeros(true.shape[1])
+    if normalization == "rms":
+        magnitude = np.full(true.shape[1], magnitude.max(initial=0.0))
+    zero = scale <= ZERO_SCALE_EPSILONS * np.finfo(np.float64).eps * magnitude
+    if np.any(zero):
         raise ValueError(
             f"y_true has a zero {normalization!r} scale in output(s) "
-            f"{np.flatnonzero(scale == 0).tolist()}; the normalized error is undefined."
+            f"{np.flatnonzero(zero).tolist()} (scale {scale[zero].tolist()} for values up "
+            f"to {magnitude[zero].tolist()}: zero up to rounding); the normalized error is "
+            "undefined. Use rmse, or another normalization."
         )
     return scale
 
@@ -302,6 +321,9 @@ def memory_capacity(
         Any object with scikit-learn ``fit(X)`` / ``transform(X)`` mapping a
         (T, 1) input to (T, N) states, e.g. :class:`reservoir.ESN`. Its own
         ``random_state`` decides its weights; set it for reproducible results.
+        The readouts are trained on its training states, ``fit_transform``
+        where it has one: a reservoir's state noise is included, as in the
+        estimators' ``fit``.
     n_steps : int, default=4000
         Length of the input sequence, washout included.
     max_delay : int, default=100
@@ -386,7 +408,11 @@ def _reservoir_states(reservoir, u):
             f"got {type(reservoir).__name__}."
         )
     inputs = u[:, None]
-    states = np.asarray(clone(reservoir).fit(inputs).transform(inputs), dtype=float)
+    fresh = clone(reservoir)
+    # training states: a reservoir's fit_transform includes its state noise
+    states = fresh.fit_transform(inputs) if hasattr(fresh, "fit_transform") else (
+        fresh.fit(inputs).transform(inputs))
+    states = np.asarray(states, dtype=float)
     if states.ndim != 2 or states.shape[0] != len(u):
         raise ValueError(
             f"reservoir.transform must map a ({len(u)}, 1) input to ({len(u)}, N) states; "

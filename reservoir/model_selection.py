@@ -37,12 +37,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
-from sklearn.base import clone, is_regressor
+from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import ParameterSampler, RandomizedSearchCV, TimeSeriesSplit
 
 from ._scaling import SeriesScaler
 from ._validation import check_in_range, check_series, check_washout
+from .base import RandomStreams, draws_at_random
 
 __all__ = [
     "ForecastCVResult",
@@ -336,6 +337,22 @@ def _forecast_origins(n_steps, horizon, n_splits, step, min_train_size):
     return origins
 
 
+def _check_forecaster(estimator):
+    """Refuse regressors, classifiers and non-estimators where a forecaster is needed."""
+    if not (hasattr(estimator, "fit") and hasattr(estimator, "predict")):
+        kind = "not an estimator with fit and predict"
+    else:
+        kind = ("a regressor" if is_regressor(estimator)
+                else "a classifier" if is_classifier(estimator) else None)
+    if kind is not None:
+        raise TypeError(
+            "estimator must be a forecaster, with fit(y, X=None) and predict(n_steps, X=None), "
+            "such as ReservoirForecaster or the forecasters of reservoir.baselines; got "
+            f"{type(estimator).__name__}, {kind}. Cross-validate a regressor with "
+            "learning_curve or scikit-learn's cross_val_score and TimeSeriesSplit."
+        )
+
+
 def _check_forecast_cv_args(horizon, n_splits, window, step, min_train_size):
     horizon = int(check_in_range(horizon, "horizon", 1, integer=True))
     n_splits = int(check_in_range(n_splits, "n_splits", 1, integer=True))
@@ -428,6 +445,7 @@ def forecast_cv(estimator, y, horizon, n_splits=5, window="expanding", min_train
     """
     from .metrics import rmse
 
+    _check_forecaster(estimator)
     horizon, n_splits, step, min_train_size = _check_forecast_cv_args(
         horizon, n_splits, window, step, min_train_size)
     metric = _check_metric(metric, default=rmse)
@@ -697,9 +715,11 @@ def _check_ridge_estimator(estimator):
 def ridge_alpha_path(estimator, X, y, alphas, *, validation=0.25, metric=None):
     """Validation error of every ridge penalty in ``alphas`` for the price of one reservoir run.
 
-    The reservoir runs once over training and validation data together; the
-    readout accumulates the normal equations of the training rows (after
-    the washout) and :meth:`~reservoir.RidgeReadout.solve_path` solves them
+    The reservoir runs once over training and validation data together (a
+    reservoir that draws random numbers, with state noise or Poisson spikes,
+    runs over the training rows a second time, with state noise, as ``fit``
+    computes them); the readout accumulates the normal equations of the
+    training rows (after the washout) and :meth:`~reservoir.RidgeReadout.solve_path` solves them
     for all penalties from one eigendecomposition. The errors equal those of
     refitting the estimator with ``readout__alpha`` set to each value and
     scoring it as :func:`learning_curve` does (one-step predictions for a
@@ -751,10 +771,23 @@ def ridge_alpha_path(estimator, X, y, alphas, *, validation=0.25, metric=None):
     model = clone(estimator)
     washout = check_washout(model.washout, [split], name="washout")
     model._build([inputs[:split]])
-    states, _ = model.reservoir_.run(inputs)
+    # Random streams keyed by the raw series, as the estimators key them: the whole
+    # series for the predictions, the training part for the training states.
+    sources, _, _ = _readout_pairs(estimator, Xs, ys, n_val)
+    if is_regressor(estimator) or Xs is None:
+        whole = Xs.values if is_regressor(estimator) else ys.values
+    else:
+        whole = np.hstack([ys.values, Xs.values])
+    # states as predict (predict_next) sees them: noise-free, from rest
+    states, _ = model.reservoir_.run(inputs, streams=RandomStreams.of([whole]))
     features = model._features(states, inputs)
+    train_features = features[:split]
+    if draws_at_random(model.reservoir_):  # training states as fit makes them: noise on
+        train_states, _ = model.reservoir_.run(
+            inputs[:split], noise=True, streams=RandomStreams.of([sources[:split]]))
+        train_features = model._features(train_states, inputs[:split])
     fit_targets = scaled_targets[:, 0] if targets.shape[1] == 1 else scaled_targets
-    model.readout_.partial_fit(features[washout:split], fit_targets[washout:split])
+    model.readout_.partial_fit(train_features[washout:split], fit_targets[washout:split])
     coefs, intercepts = model.readout_.solve_path(alphas)
     held_out = features[split:]
     errors = [

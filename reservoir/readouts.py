@@ -284,10 +284,16 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
-        Weights; 1-D when ``y`` was 1-D at the first fit. Computed on first
+        Weights; 1-D when ``y`` was 1-D at the first fit, 2-D when it was 2-D,
+        also with a single column: a ``y`` of shape (n_samples, 1) gives
+        ``coef_`` of shape (1, n_features), ``intercept_`` of shape (1,) and
+        predictions of shape (n_samples, 1). The shape of ``y`` is kept, as
+        :class:`sklearn.linear_model.LinearRegression` does (scikit-learn's
+        ``Ridge`` instead ravels a one-column ``coef_`` to (n_features,) and
+        predicts 1-D, while its ``intercept_`` stays (1,)). Computed on first
         access after (partial) fitting and cached, read-only.
     intercept_ : float or ndarray of shape (n_targets,)
-        Intercept; ``0.0`` when ``fit_intercept=False``.
+        Intercept; a float for 1-D ``y``; ``0.0`` when ``fit_intercept=False``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)

@@ -10,6 +10,7 @@ Row ``i`` of ``W`` holds the weights *into* unit ``i`` (``x_new = W @ x``).
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import scipy.linalg
@@ -21,6 +22,7 @@ from ._validation import check_in_range
 
 __all__ = [
     "TOPOLOGIES",
+    "ConnectivityWarning",
     "reservoir_matrix",
     "input_matrix",
     "spectral_radius",
@@ -33,6 +35,10 @@ _DISTRIBUTIONS = ("normal", "uniform")
 _INPUT_DISTRIBUTIONS = ("uniform", "bernoulli")
 #: Matrices up to this size get their eigenvalues from a dense solver.
 DENSE_EIGEN_MAX_SIZE = 500
+
+
+class ConnectivityWarning(UserWarning):
+    """A requested connectivity cannot be realised and was capped (e.g. more inputs than units)."""
 
 
 def _draw_values(rng, size, distribution):
@@ -66,7 +72,10 @@ def reservoir_matrix(
         ``"orthogonal"``: a dense random orthogonal matrix (spectral radius 1).
     n_connections : int, default=10
         In-degree of each unit for the random topology (ignored when
-        ``connectivity`` is given). Capped at ``n_units``.
+        ``connectivity`` is given). A unit cannot have more inputs than there
+        are units: ``n_connections > n_units`` gives every unit all
+        ``n_units`` inputs (a dense ``W``) and warns
+        (:class:`ConnectivityWarning`).
     connectivity : float in (0, 1], optional
         Fraction of non-zero weights for the random topology, instead of a
         fixed in-degree.
@@ -106,6 +115,13 @@ def _random_sparse(n_units, n_connections, connectivity, distribution, rng):
         rows, cols = np.nonzero(mask)
     else:
         n_connections = check_in_range(n_connections, "n_connections", 1, integer=True)
+        if n_connections > n_units:
+            warnings.warn(
+                f"n_connections={n_connections} exceeds n_units={n_units}: every unit gets "
+                f"all {n_units} units as inputs (a dense W). Set n_connections <= n_units "
+                "to silence this warning.",
+                ConnectivityWarning, stacklevel=4,
+            )
         k = min(int(n_connections), n_units)
         # k distinct sources per row: argsort of uniform keys is a vectorised
         # sample without replacement, for small n; above that, rejection-free choice.
@@ -132,7 +148,7 @@ def input_matrix(
 
     Parameters
     ----------
-    n_units, n_features : int
+    n_units, n_features : int >= 1
     input_scaling : float or array-like of shape (n_features,)
         Multiplies column j of ``W_in`` by ``input_scaling[j]`` (one scale per
         input feature, as Lukoševičius recommends when inputs differ in kind).
@@ -149,8 +165,16 @@ def input_matrix(
         Dense: inputs are projected once per series (``U @ W_in.T``), so a
         sparse ``W_in`` would save nothing in the time loop.
     """
+    n_units = check_in_range(n_units, "n_units", 1, integer=True)
+    n_features = check_in_range(n_features, "n_features", 1, integer=True)
     rng = check_random_state(random_state)
-    scaling = np.asarray(input_scaling, dtype=float)
+    try:
+        scaling = np.asarray(input_scaling, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "input_scaling must be a number or an array of numbers (one per input feature); "
+            f"got {input_scaling!r}."
+        ) from None
     if scaling.ndim == 0:
         scaling = np.full(n_features, float(scaling))
     if scaling.shape != (n_features,):
@@ -159,7 +183,7 @@ def input_matrix(
             f"({n_features}); got shape {scaling.shape}."
         )
     if not np.all(np.isfinite(scaling)):
-        raise ValueError("input_scaling must be finite.")
+        raise ValueError(f"input_scaling must be finite; got {input_scaling!r}.")
     if distribution == "uniform":
         W_in = rng.uniform(-1.0, 1.0, (n_units, n_features))
     elif distribution == "bernoulli":
@@ -181,9 +205,9 @@ def spectral_radius(W) -> float:
     dense input), ARPACK (``scipy.sparse.linalg.eigs``) for large sparse ones,
     falling back to the dense solver when ARPACK does not converge.
     """
-    shape = W.shape
-    if len(shape) != 2 or shape[0] != shape[1]:
-        raise ValueError(f"W must be a square matrix; got shape {shape}.")
+    shape = np.shape(W)
+    if len(shape) != 2 or shape[0] != shape[1] or shape[0] == 0:
+        raise ValueError(f"W must be a non-empty square matrix; got shape {shape}.")
     n = shape[0]
     if sp.issparse(W) and W.nnz == 0:
         return 0.0

@@ -479,7 +479,7 @@ class _RecurrentForecaster(_RecurrentEstimator):
             When the forecast becomes non-finite or explodes.
         """
         check_is_fitted(self)
-        n_steps = check_n_steps(n_steps)
+        n_steps = check_n_steps(n_steps, n_outputs=self.n_outputs_)
         layout = "single"
         if context is None:
             if context_X is not None:
@@ -492,6 +492,7 @@ class _RecurrentForecaster(_RecurrentEstimator):
                                         y_name="context")
             contexts = _join(series.series, exogenous)
             formats, layout = self._formats(context, series), series.layout
+        check_n_steps(n_steps, n_series=len(contexts), n_outputs=self.n_outputs_)
         futures = check_future_exogenous(X, self.n_exog_, n_steps, len(contexts))
         paths = self._generate(contexts, futures, n_steps)
         warn_if_diverged(np.stack(paths), self.training_range_)
@@ -612,7 +613,11 @@ max_epochs : int, default=200
 batch_size : int, default=32
     Windows per mini-batch.
 seq_len : int, default=50
-    Loss-bearing steps per training window: the truncated-BPTT length.
+    Loss-bearing steps per training window: the truncated-BPTT length. A
+    training series with at most ``washout + seq_len`` steps (after the
+    early-stopping hold-out) is one window, trained on whole: a ``seq_len``
+    longer than the series then trains exactly as ``seq_len`` equal to its
+    length (no error, so that a tuner may sample lengths beyond short series).
 gradient_clip : float or None, default=1.0
     Maximum total gradient norm (``torch.nn.utils.clip_grad_norm_``); None
     disables clipping.

@@ -179,7 +179,7 @@ class _StatisticalForecaster(BaseEstimator):
             index; a list (or 3-D array) for several series.
         """
         check_is_fitted(self)
-        n_steps = check_n_steps(n_steps)
+        n_steps = check_n_steps(n_steps, n_outputs=self.n_features_in_)
         if context is None:
             history, layout = None, self.train_layout_
             exog = self._validate_exog(X, (n_steps,))
@@ -430,6 +430,10 @@ class ARIMAForecaster(_ColumnwiseForecaster):
         ``seasonal_order`` and ``trend`` fixed, and keeps the one with the
         lowest AIC (the first in ``itertools.product`` order on ties).
         Candidates whose fit fails or whose AIC is not finite are skipped.
+        A model needs more observations after its lags and differences
+        (``p + d + s * (P + D)`` steps) than it has parameters; a fixed order
+        that has too few raises a ``ValueError``, an ``"auto"`` candidate is
+        skipped.
     seasonal_order : tuple of 4 int, default=(0, 0, 0, 0)
         Seasonal ``(P, D, Q, s)``; ``s`` is the period (0 when there is no
         seasonal part, at least 2 otherwise).
@@ -581,7 +585,28 @@ class ARIMAForecaster(_ColumnwiseForecaster):
 
     def _fit_order(self, y, exog, order):
         with _quiet_statsmodels():
-            return self._sarimax(y, exog, order).fit(disp=False, maxiter=self.maxiter)
+            model = self._sarimax(y, exog, order)
+            self._check_enough_observations(model, order, len(y))
+            return model.fit(disp=False, maxiter=self.maxiter)
+
+    def _check_enough_observations(self, model, order, n_obs):
+        """More observations after the lags and differences than parameters to estimate.
+
+        A model with as many parameters as data points interpolates noise (an
+        ARIMA(60, 0, 0) on 80 points has 61 parameters and 20 steps after its
+        lags); its likelihood has no useful optimum.
+        """
+        p, d, _ = order
+        big_p, big_d, _, period = self.seasonal_order
+        span = p + d + period * (big_p + big_d)
+        if n_obs - span <= model.k_params:
+            name = "order" if not self._auto else "order='auto' candidate"
+            raise ValueError(
+                f"{name}={tuple(order)} (seasonal_order={tuple(self.seasonal_order)}) has "
+                f"{model.k_params} parameters to estimate, but y has {n_obs} observations, "
+                f"{n_obs - span} after the {span} steps its lags and differences use: it "
+                f"needs more than {span + model.k_params}. Use a lower order or a longer series."
+            )
 
     def _search_order(self, y, exog):
         """Fit every candidate order; return the lowest-AIC results and the AIC grid."""
