@@ -266,20 +266,18 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
           singular vectors are the eigendecomposition of ``X^T X``), the method
           of :meth:`solve_path`; cached, so changing ``alpha`` afterwards costs
           only O(N^2) per target.
-    keep_statistics : bool, default=True
-        Keep the accumulated statistics (the (N + T) x (N + T) triangular
-        factor ``scatter_factor_``) after solving, so that the readout can go
-        on with :meth:`partial_fit`, be merged (:meth:`merge`), re-solved for
-        other penalties (:meth:`solve_path`, ``set_params(alpha=...)``) or
-        read through ``X_scatter_``. ``False`` keeps only the solution
-        (``coef_``, ``intercept_``, the means and sample counts): the factor is
-        dropped at the first solve (:meth:`fit` solves at once; after
-        :meth:`partial_fit`, the first :meth:`predict`, :meth:`solve`, access
-        to ``coef_``, pickling or :func:`reservoir.io.save`), so pickles and
-        :mod:`reservoir.io` files never hold it: a fitted readout of N=2000
-        states takes 16 KB instead of 32 MB.
-        Continuing to fit, merging or re-solving afterwards raises a
-        ``ValueError``: refit with ``keep_statistics=True`` for those.
+    keep_statistics : bool, default=False
+        Whether pickles and :mod:`reservoir.io` files keep the accumulated
+        statistics (the (N + T) x (N + T) triangular factor
+        ``scatter_factor_``). In memory the readout always keeps them, so it
+        can go on with :meth:`partial_fit`, be merged, re-solved for other
+        penalties (:meth:`solve_path`, ``set_params(alpha=...)``, as the tuner
+        does) or read through ``X_scatter_``. By default a saved readout holds
+        only its solution (``coef_``, ``intercept_``, the means and sample
+        counts): a fitted readout of N=2000 states takes 16 KB instead of
+        32 MB. After loading such a file, continuing to fit, merging or
+        re-solving for another penalty raises a ``ValueError``; set
+        ``keep_statistics=True`` before saving to continue fitting later.
 
     Attributes
     ----------
@@ -349,7 +347,7 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
     (True, 3.0)
     """
 
-    def __init__(self, alpha=1e-10, fit_intercept=True, solver="auto", keep_statistics=True):
+    def __init__(self, alpha=1e-10, fit_intercept=True, solver="auto", keep_statistics=False):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.solver = solver
@@ -364,19 +362,28 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
         its statistics is saved solved: ``coef_``/``intercept_`` and the means,
         not the (N + T)^2 factor.
         """
+        state = dict(super().__getstate__())  # a copy, not self.__dict__
+        state.pop("_memo", None)
         if (not self._keeps_statistics() and "scatter_factor_" in self.__dict__
                 and self.sum_weights_ > 0):
             try:
-                self._solution()  # the first solve, which drops the factor
+                solution = self._solution()
             except (ValueError, np.linalg.LinAlgError):  # unsolvable: saved with its factor
-                pass
-        state = dict(super().__getstate__())  # a copy, not self.__dict__
-        state.pop("_memo", None)
+                return state
+            del state["scatter_factor_"]
+            state["_frozen"] = (self._solution_key(), *solution)
         return state
 
     def __setstate__(self, state):
         super().__setstate__(state)
         self._memo = {}
+
+    def __deepcopy__(self, memo):
+        """An in-memory copy keeps everything, statistics included (unlike a saved file)."""
+        duplicate = type(self).__new__(type(self))
+        memo[id(self)] = duplicate
+        duplicate.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        return duplicate
 
     # -- fitting -----------------------------------------------------------------
     def fit(self, X, y, sample_weight=None):
@@ -475,12 +482,6 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
     def _solution_key(self):
         return ("solution", float(self.alpha), bool(self.fit_intercept), self.solver)
 
-    def _drop_statistics(self, key, solution):
-        """Keep ``solution`` (coef, intercept) for ``key`` and drop the factor and caches."""
-        self._frozen = (key, *solution)
-        del self.scatter_factor_
-        self._memo = {}
-
     def _has_statistics(self) -> bool:
         return "scatter_factor_" in self.__dict__ or "_frozen" not in self.__dict__
 
@@ -490,11 +491,11 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
             return
         key = self._frozen[0]
         raise ValueError(
-            f"{action} needs the accumulated statistics, but this RidgeReadout was fitted "
+            f"{action} needs the accumulated statistics, but this RidgeReadout was saved "
             f"with keep_statistics=False and kept only its solution (alpha={key[1]!r}, "
-            f"fit_intercept={key[2]!r}, solver={key[3]!r}). Refit with "
-            "keep_statistics=True to continue fitting, merge, re-solve for another alpha "
-            "or read the scatter matrices."
+            f"fit_intercept={key[2]!r}, solver={key[3]!r}). Refit, or set "
+            "keep_statistics=True before saving, to continue fitting, merge, re-solve for "
+            "another alpha or read the scatter matrices."
         )
 
     @property
@@ -624,10 +625,7 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
             if weights is None:  # "eigen", or "auto" with alpha too small for the QR
                 weights = self._path_weights([alpha])[0]
             self._memo[key] = self._to_sklearn_shapes(weights)
-        solution = self._memo[key]
-        if not self._keeps_statistics():
-            self._drop_statistics(key, solution)
-        return solution
+        return self._memo[key]
 
     def _path_weights(self, alphas):
         """Weights (n_alphas, N, T) from the cached SVD of the triangular factor."""

@@ -485,25 +485,35 @@ def test_pickles_carry_no_loop_matrix_or_solution_cache():
     assert not pickle.loads(pickle.dumps(readout))._memo
 
 
-# -- RidgeReadout(keep_statistics=False) -----------------------------------------------------
-def test_keep_statistics_false_gives_the_same_solution_and_drops_the_factor():
-    kept = RidgeReadout(alpha=1e-3).fit(U, Y)
-    dropped = RidgeReadout(alpha=1e-3, keep_statistics=False).fit(U, Y)
-    assert not hasattr(dropped, "scatter_factor_")
+# -- RidgeReadout(keep_statistics=False), the default -----------------------------------------
+def _pickled(readout):
+    return pickle.loads(pickle.dumps(readout))
+
+
+def test_keep_statistics_false_saves_the_same_solution_without_the_factor():
+    kept = RidgeReadout(alpha=1e-3, keep_statistics=True).fit(U, Y)
+    live = RidgeReadout(alpha=1e-3).fit(U, Y)
+    assert hasattr(live, "scatter_factor_")  # in memory the statistics stay
+    dropped = _pickled(live)
+    assert not hasattr(dropped, "scatter_factor_") and hasattr(live, "scatter_factor_")
     np.testing.assert_array_equal(dropped.coef_, kept.coef_)
     assert dropped.intercept_ == kept.intercept_
     np.testing.assert_array_equal(dropped.predict(U), kept.predict(U))
     assert dropped.n_samples_seen_ == len(U) and dropped.X_mean_.shape == (2,)
+    assert hasattr(_pickled(kept), "scatter_factor_")
 
 
-def test_keep_statistics_false_after_partial_fit_drops_the_factor_at_the_first_solve():
-    readout = RidgeReadout(alpha=1e-3, keep_statistics=False)
+def test_in_memory_readout_keeps_going_after_solving():
+    readout = RidgeReadout(alpha=1e-3)
     for block in np.array_split(np.arange(len(U)), 3):
-        readout.partial_fit(U[block], Y[block])  # statistics kept while fitting goes on
-    assert hasattr(readout, "scatter_factor_")
+        readout.partial_fit(U[block], Y[block])
     expected = RidgeReadout(alpha=1e-3).fit(U, Y).coef_
     np.testing.assert_allclose(readout.coef_, expected, rtol=1e-10)
-    assert not hasattr(readout, "scatter_factor_")
+    readout.set_params(alpha=0.5).predict(U)  # re-solved, as the tuner does
+    readout.partial_fit(U, Y)
+    readout.solve_path([1e-3, 1e-2])
+    copied = (readout + RidgeReadout().fit(U, Y))  # in-memory copies keep the statistics
+    assert hasattr(copied, "scatter_factor_")
 
 
 @pytest.mark.parametrize("action", [
@@ -517,18 +527,18 @@ def test_keep_statistics_false_after_partial_fit_drops_the_factor_at_the_first_s
     lambda r: r.X_scatter_,
 ], ids=["partial_fit", "merge", "merge-into", "add", "solve_path", "set_alpha",
         "set_fit_intercept", "X_scatter_"])
-def test_keep_statistics_false_refuses_to_go_on_with_a_clear_error(action):
-    readout = RidgeReadout(alpha=1e-3, keep_statistics=False).fit(U, Y)
-    with pytest.raises(ValueError, match="keep_statistics=False.*Refit with keep_statistics=True"):
+def test_loaded_readout_without_statistics_refuses_to_go_on_with_a_clear_error(action):
+    readout = _pickled(RidgeReadout(alpha=1e-3).fit(U, Y))
+    with pytest.raises(ValueError, match="keep_statistics=False.*set keep_statistics=True"):
         action(readout)
 
 
-def test_keep_statistics_false_pickles_solved_and_refit_restores_everything():
-    readout = RidgeReadout(alpha=1e-3, keep_statistics=False).partial_fit(U, Y)
-    loaded = pickle.loads(pickle.dumps(readout))  # pickling solves and drops the factor
+def test_loaded_readout_refit_restores_everything():
+    readout = RidgeReadout(alpha=1e-3).partial_fit(U, Y)
+    loaded = _pickled(readout)
     assert not hasattr(loaded, "scatter_factor_")
     np.testing.assert_array_equal(loaded.predict(U), readout.predict(U))
-    refit = loaded.set_params(keep_statistics=True).fit(U, Y)
+    refit = loaded.fit(U, Y)
     assert hasattr(refit, "scatter_factor_")
     refit.partial_fit(U, Y)
     refit.solve_path([0.1])
