@@ -976,6 +976,39 @@ def _alpha_mode(estimator, kind):
     return None
 
 
+#: Random draws from a search space that find its parameters and their ranges (all branches
+#: of a define-by-run space, e.g. tanh and linear reservoirs), for the starting trial.
+_SPACE_PROBES = 16
+
+
+def _starting_point(estimator, sample, optuna):
+    """The estimator's own values of the parameters its search space suggests.
+
+    Only values inside the space's ranges and choices are kept (the space is
+    probed with a few random draws); enqueued as the first trial, where
+    optuna uses them for the parameters the trial suggests.
+    """
+    probe = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    distributions = {}
+    for _ in range(_SPACE_PROBES):
+        trial = probe.ask()
+        try:
+            sample(trial)
+        except Exception:  # noqa: BLE001 - a probe only collects distributions
+            pass
+        distributions.update(trial.distributions)
+    values = estimator.get_params(deep=True)
+    point = {}
+    for name, distribution in distributions.items():
+        value = values.get(name)
+        try:
+            if distribution._contains(distribution.to_internal_repr(value)):
+                point[name] = value.item() if isinstance(value, np.generic) else value
+        except (ValueError, TypeError):
+            continue
+    return point
+
+
 def _explicit_defaults(estimator, seed):
     """A clone whose default components are built explicitly, so nested set_params works.
 
@@ -1550,7 +1583,7 @@ def _make_objective(optuna, base, sample, evaluation, errors):
 def tune(estimator, y=None, X=None, *, n_trials=50, timeout=None, cv=None, validation=None,
          horizon=None, search_space=None, alphas=DEFAULT_ALPHAS, scoring=None, direction=None,
          sampler=None, pruner=None, refit=True, random_state=None, n_jobs=None, progress=True,
-         evaluate=None):
+         evaluate=None, start_from_estimator=True):
     """Tune a model's hyperparameters with optuna; the ridge penalty comes for free.
 
     Each trial samples one configuration from the model's search space
@@ -1686,6 +1719,12 @@ def tune(estimator, y=None, X=None, *, n_trials=50, timeout=None, cv=None, valid
         scores``): score one configuration by your own protocol instead of
         the built-in validation; see above. There is then no data to refit
         on: ``best_estimator_`` is the best configuration, unfitted.
+    start_from_estimator : bool, default=True
+        With the registered search space (``search_space=None``), the first
+        trial evaluates the estimator's own values of the searched parameters
+        where they lie in the space (for a default estimator, the library's
+        defaults, chosen by ``python -m reservoir.benchmark.defaults``), so
+        the result is never worse on validation than where tuning started.
 
     Returns
     -------
@@ -1764,6 +1803,8 @@ def tune(estimator, y=None, X=None, *, n_trials=50, timeout=None, cv=None, valid
     try:
         study = optuna.create_study(direction=evaluation.direction, sampler=sampler,
                                     pruner=pruner)
+        if start_from_estimator and search_space is None:
+            study.enqueue_trial(_starting_point(base, sample, optuna), skip_if_exists=True)
         with warnings.catch_warnings(), _blas_limit(n_jobs):
             warnings.simplefilter("ignore")
             study.optimize(objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,

@@ -73,7 +73,9 @@ def test_tune_finds_the_linear_ring_on_a_long_memory_task():
     # (test NRMSE ~1e-3); tanh or non-ring reservoirs of that size cannot (NRMSE >= 0.3).
     u, Y = memory_task(1500, max_delay=25, random_state=0)
     model = ReservoirRegressor(ESN(n_units=30), washout=50)
-    result = quiet_tune(model, Y[:, 24], u, n_trials=30, random_state=0)
+    # a search from scratch (the default ESN is a tanh random reservoir, far from the answer)
+    result = quiet_tune(model, Y[:, 24], u, n_trials=30, random_state=0,
+                        start_from_estimator=False)
     assert result.best_params_["reservoir__activation"] == "identity"
     assert result.best_params_["reservoir__topology"] == "ring"
     assert result.best_score_ < 0.05
@@ -585,3 +587,21 @@ def test_tune_silences_trial_warnings_but_restores_filters(narma_data):
     quiet_tune(small_regressor(), y, u, n_trials=1, random_state=0)
     assert warnings.filters == before
     assert optuna.logging.get_verbosity() == level
+
+
+def test_first_trial_is_the_estimators_own_configuration(narma_data):
+    u, y = narma_data
+    model = ReservoirRegressor(ESN(n_units=20, spectral_radius=0.8, leak_rate=0.7,
+                                   input_scaling=0.3, random_state=0), washout=30)
+    result = quiet_tune(model, y, u, n_trials=4, random_state=0)
+    first = result.trials_.iloc[0]
+    assert first["reservoir__spectral_radius"] == 0.8 and first["reservoir__leak_rate"] == 0.7
+    assert first["reservoir__input_scaling"] == 0.3
+    assert first["reservoir__activation"] == "tanh" and first["reservoir__topology"] == "random"
+    assert result.best_score_ <= first["score"]
+    # values outside the space are left to the sampler rather than forced
+    odd = model.set_params(reservoir__leak_rate=5.0)  # not a valid leak rate
+    result = quiet_tune(odd, y, u, n_trials=2, random_state=0)
+    assert result.trials_.iloc[0]["reservoir__leak_rate"] <= 1.0
+    fresh = quiet_tune(model, y, u, n_trials=2, random_state=0, start_from_estimator=False)
+    assert fresh.trials_.iloc[0]["reservoir__spectral_radius"] != 0.8
