@@ -204,7 +204,10 @@ def future_index(index, n_steps):
         return pd.RangeIndex(start, start + n_steps * index.step, index.step)
     freq = getattr(index, "freq", None)
     if freq is None and isinstance(index, pd.DatetimeIndex) and len(index) >= 3:
-        inferred = pd.infer_freq(index)
+        with warnings.catch_warnings():
+            # pandas >= 3.1 warns that infer_freq will return an offset; to_offset takes both.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            inferred = pd.infer_freq(index)
         freq = pd.tseries.frequencies.to_offset(inferred) if inferred else None
     if freq is None:
         return None
