@@ -696,6 +696,39 @@ def _readout_pairs(estimator, Xs, ys, n_val):
     return inputs[:-1], ys.values[1:], len(ys) - 1 - n_val
 
 
+def _path_predictions(model, inputs, scaled_targets, split, first, alphas, *, run_source,
+                      training_source):
+    """Scaled predictions of rows ``first:`` for every penalty, for one reservoir run.
+
+    ``model`` (an unfitted clone with a RidgeReadout) is built on ``inputs[:split]``
+    and its readout fitted on the training rows after the washout, as ``fit``
+    fits it: with state noise when the reservoir draws at random, keyed by
+    ``training_source``; the predicted rows come from one noise-free run over
+    all ``inputs`` from rest, keyed by ``run_source``, as ``predict`` makes them.
+    The readout is then solved along ``alphas`` (one decomposition).
+
+    Returns
+    -------
+    list of ndarray of shape (len(inputs) - first, n_targets), one per alpha
+    """
+    washout = check_washout(model.washout, [split], name="washout")
+    model._build([inputs[:split]])
+    states, _ = model.reservoir_.run(inputs, streams=RandomStreams.of([run_source]))
+    features = model._features(states, inputs)
+    train_features = features[:split]
+    if draws_at_random(model.reservoir_):
+        train_states, _ = model.reservoir_.run(
+            inputs[:split], noise=True, streams=RandomStreams.of([training_source]))
+        train_features = model._features(train_states, inputs[:split])
+    fit_targets = scaled_targets[:split]
+    fit_targets = fit_targets[:, 0] if fit_targets.shape[1] == 1 else fit_targets
+    model.readout_.partial_fit(train_features[washout:], fit_targets[washout:])
+    coefs, intercepts = model.readout_.solve_path(alphas)
+    held_out = features[first:]
+    return [(held_out @ np.atleast_2d(coef).T + intercept).reshape(len(held_out), -1)
+            for coef, intercept in zip(coefs, intercepts, strict=True)]
+
+
 def _check_ridge_estimator(estimator):
     from .estimators import ReservoirForecaster, ReservoirRegressor
     from .readouts import RidgeReadout
@@ -768,9 +801,6 @@ def ridge_alpha_path(estimator, X, y, alphas, *, validation=0.25, metric=None):
         Xs, values=SeriesScaler.fit(estimator.scale, [Xs.values[:n_train]]).transform(Xs.values))
     inputs, scaled_targets, split = _readout_pairs(estimator, scaled_Xs, scaled_ys, n_val)
     targets = target_scaler.inverse_transform(scaled_targets)
-    model = clone(estimator)
-    washout = check_washout(model.washout, [split], name="washout")
-    model._build([inputs[:split]])
     # Random streams keyed by the raw series, as the estimators key them: the whole
     # series for the predictions, the training part for the training states.
     sources, _, _ = _readout_pairs(estimator, Xs, ys, n_val)
@@ -778,23 +808,10 @@ def ridge_alpha_path(estimator, X, y, alphas, *, validation=0.25, metric=None):
         whole = Xs.values if is_regressor(estimator) else ys.values
     else:
         whole = np.hstack([ys.values, Xs.values])
-    # states as predict (predict_next) sees them: noise-free, from rest
-    states, _ = model.reservoir_.run(inputs, streams=RandomStreams.of([whole]))
-    features = model._features(states, inputs)
-    train_features = features[:split]
-    if draws_at_random(model.reservoir_):  # training states as fit makes them: noise on
-        train_states, _ = model.reservoir_.run(
-            inputs[:split], noise=True, streams=RandomStreams.of([sources[:split]]))
-        train_features = model._features(train_states, inputs[:split])
-    fit_targets = scaled_targets[:, 0] if targets.shape[1] == 1 else scaled_targets
-    model.readout_.partial_fit(train_features[washout:split], fit_targets[washout:split])
-    coefs, intercepts = model.readout_.solve_path(alphas)
-    held_out = features[split:]
-    errors = [
-        float(metric(targets[split:], target_scaler.inverse_transform(
-            (held_out @ coef.T + intercept).reshape(len(held_out), -1))))
-        for coef, intercept in zip(coefs, intercepts, strict=True)
-    ]
+    predictions = _path_predictions(clone(estimator), inputs, scaled_targets, split, split,
+                                    alphas, run_source=whole, training_source=sources[:split])
+    errors = [float(metric(targets[split:], target_scaler.inverse_transform(prediction)))
+              for prediction in predictions]
     return pd.DataFrame({"alpha": np.atleast_1d(np.asarray(alphas, dtype=float)),
                          f"validation_{_metric_name(metric)}": errors})
 
@@ -1227,21 +1244,13 @@ class _Evaluation:
         for k, (start, split, first, stop) in enumerate(self.folds):
             input_scaler = SeriesScaler.fit(scale, [inputs[start:split]])
             target_scaler = SeriesScaler.fit(scale, [targets[start:split]])
-            scaled = input_scaler.transform(inputs[start:stop])
-            fit_targets = target_scaler.transform(targets[start:split])
-            fitted = clone(model)
-            washout = check_washout(fitted.washout, [split - start], name="washout")
-            fitted._build([scaled[:split - start]])
-            states, _ = fitted.reservoir_.run(scaled)
-            features = fitted._features(states, scaled)
-            if fit_targets.shape[1] == 1:
-                fit_targets = fit_targets[:, 0]
-            fitted.readout_.partial_fit(features[washout:split - start], fit_targets[washout:])
-            coefs, intercepts = fitted.readout_.solve_path(self.alphas)
-            held_out = features[first - start:]
+            predictions = _path_predictions(
+                clone(model), input_scaler.transform(inputs[start:stop]),
+                target_scaler.transform(targets[start:split]), split - start, first - start,
+                self.alphas, run_source=inputs[start:stop],
+                training_source=inputs[start:split])
             truth = targets[first:stop]
-            for a, (coef, intercept) in enumerate(zip(coefs, intercepts, strict=True)):
-                prediction = held_out @ np.atleast_2d(coef).T + intercept
+            for a, prediction in enumerate(predictions):
                 scores[k, a] = _score_or_nan(self.metric, truth,
                                              target_scaler.inverse_transform(prediction))
             on_fold(k, scores[:k + 1])
