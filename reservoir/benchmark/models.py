@@ -78,8 +78,10 @@ class Settings:
     patience: int
 
 
-#: Settings of the full run (False) and of ``--quick`` (True).
-SETTINGS = {False: Settings(esn_units=500, lsm_units=500, max_epochs=300, patience=15),
+#: Settings of the full run (False) and of ``--quick`` (True). The full run's ESN has 1000
+#: units, the size of the Mackey-Glass anchors (Jaeger & Haas 2004) and of the defaults
+#: study: with 500 it reached 84-step NRMSE 3.96e-4 after 20 trials, with 1000 2.92e-5.
+SETTINGS = {False: Settings(esn_units=1000, lsm_units=500, max_epochs=300, patience=15),
             True: Settings(esn_units=100, lsm_units=100, max_epochs=20, patience=5)}
 
 
