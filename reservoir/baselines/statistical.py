@@ -55,7 +55,13 @@ from statsmodels.tsa.statespace.sarimax import SARIMAX
 from threadpoolctl import threadpool_limits
 
 from .._forecast import check_n_steps, format_forecast
-from .._validation import SeriesSet, check_in_range, check_series, record_n_features
+from .._validation import (
+    SeriesSet,
+    check_bool,
+    check_in_range,
+    check_series,
+    record_n_features,
+)
 
 __all__ = [
     "ARIMAForecaster",
@@ -278,16 +284,10 @@ def _check_int_tuple(value, name, length):
                  for i, v in enumerate(value))
 
 
-def _check_bool(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False; got {value!r}.")
-    return bool(value)
-
-
 # ---------------------------------------------------------------------------
 # ARIMA and ETS: one univariate statsmodels model per column
 # ---------------------------------------------------------------------------
-class _ColumnwiseForecaster(_StatisticalForecaster):
+class _ColumnwiseForecaster(_StatisticalForecaster, metaclass=ABCMeta):
     """A univariate statsmodels model fitted independently to each column of ``y``.
 
     Subclasses implement ``_fit_column(y, exog)``, ``_apply_column(results, y,
@@ -365,13 +365,13 @@ class _ColumnwiseForecaster(_StatisticalForecaster):
             inner.mle_retvals = spec["mle_retvals"]
         return results
 
+    @abstractmethod
     def _describe_results(self, results) -> dict:
         """A column's fitted results as plain data (see ``__getstate__``)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _rebuild_results(self, spec):
         """The fitted results of a column from :meth:`_describe_results`' record."""
-        raise NotImplementedError
 
     def _uses_exog(self) -> bool:
         return False
@@ -529,8 +529,8 @@ class ARIMAForecaster(_ColumnwiseForecaster):
                 f"least 2 with one; got seasonal_order={self.seasonal_order!r}."
             )
         _check_choice(self.trend, "trend", _ARIMA_TRENDS)
-        _check_bool(self.enforce_stationarity, "enforce_stationarity")
-        _check_bool(self.enforce_invertibility, "enforce_invertibility")
+        check_bool(self.enforce_stationarity, "enforce_stationarity")
+        check_bool(self.enforce_invertibility, "enforce_invertibility")
         check_in_range(self.maxiter, "maxiter", 1, integer=True)
 
     def _largest_order(self):
@@ -761,7 +761,7 @@ class ETSForecaster(_ColumnwiseForecaster):
         _check_choice(self.error, "error", ("add", "mul"))
         _check_choice(self.trend, "trend", _ETS_COMPONENTS)
         _check_choice(self.seasonal, "seasonal", _ETS_COMPONENTS)
-        if _check_bool(self.damped_trend, "damped_trend") and self.trend is None:
+        if check_bool(self.damped_trend, "damped_trend") and self.trend is None:
             raise ValueError("damped_trend=True requires a trend ('add' or 'mul'); got trend=None.")
         if self.seasonal is not None:
             if self.seasonal_periods is None:

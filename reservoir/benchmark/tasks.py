@@ -46,11 +46,13 @@ Tasks
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.base import clone
 
+from .._scaling import SeriesScaler
 from ..datasets import (
     LORENZ_LYAPUNOV_EXPONENT,
     load_sunspots,
@@ -139,7 +141,7 @@ def _sanitize(predictions, limit):
     return clipped, diverged
 
 
-class _Task:
+class _Task(metaclass=ABCMeta):
     """Shared description of a task."""
 
     kind = None
@@ -201,13 +203,13 @@ class _Task:
             outcomes.append(self._score(model, stage, fit_cost))
         return outcomes
 
+    @abstractmethod
     def _fit(self, model, stage, probe):
         """Fit ``model`` for ``stage``; return the fit's measured cost."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _score(self, model, stage, fit_cost) -> Outcome:
         """Score the fitted ``model`` on ``stage``."""
-        raise NotImplementedError
 
 
 def _fitted_ridge_readout(model):
@@ -220,19 +222,9 @@ def _fitted_ridge_readout(model):
     return readout
 
 
-class _Standardized:
-    """Mean/std of the training part; maps between original and standardised units."""
-
-    def __init__(self, values, n_train):
-        self.mean = values[:n_train].mean(axis=0)
-        std = values[:n_train].std(axis=0)
-        self.std = np.where(std > 0, std, 1.0)
-
-    def forward(self, values):
-        return (values - self.mean) / self.std
-
-    def inverse(self, values):
-        return values * self.std + self.mean
+def _standardization(values, n_train):
+    """The map to zero mean and unit variance fitted on the training part of ``values``."""
+    return SeriesScaler.fit("standard", [values[:n_train].reshape(n_train, -1)])
 
 
 # -- closed-loop forecasting ----------------------------------------------------------------
@@ -286,8 +278,8 @@ class ForecastTask(_Task):
         self.horizon, self.stride, self.context_length = horizon, stride, context_length
         self.scorer = scorer
         self.time_step, self.time_unit = time_step, time_unit
-        self._scaler = _Standardized(self.values, n_train)
-        self.standardized = self._scaler.forward(self.values)
+        self._scaler = _standardization(self.values, n_train)
+        self.standardized = self._scaler.transform(self.values)
         self.train_std = self.values[:n_train].std(axis=0)
         if min(len(self.origins(stage)) for stage in STAGES) < 1:
             raise ValueError(f"Task {name!r}: a split is shorter than the horizon {horizon}.")
@@ -340,7 +332,7 @@ class ForecastTask(_Task):
         z_forecasts = np.stack([_as_columns(r, self.horizon, n_columns) for r in raw])
         limit = DIVERGENCE_FACTOR * np.abs(self.standardized[:train_end]).max()
         z_forecasts, diverged = _sanitize(z_forecasts, limit)
-        forecasts = self._scaler.inverse(z_forecasts)
+        forecasts = self._scaler.inverse_transform(z_forecasts)
         truth = np.stack([self.values[o:o + self.horizon] for o in origins])
         score, extras = self.scorer(truth, forecasts, self.train_std)
         example = {"truth": truth[0], "prediction": forecasts[0],
@@ -435,9 +427,9 @@ class RegressionTask(_Task):
         self.inputs = np.asarray(inputs, dtype=float)
         self.targets = np.asarray(targets, dtype=float)
         self.n_train, self.n_validation = n_train, n_validation
-        self._x = _Standardized(self.inputs, n_train).forward(self.inputs)
-        self._y_scaler = _Standardized(self.targets, n_train)
-        self._y = self._y_scaler.forward(self.targets)
+        self._x = _standardization(self.inputs, n_train).transform(self.inputs)
+        self._y_scaler = _standardization(self.targets, n_train)
+        self._y = self._y_scaler.transform(self.targets)
 
     def _segment(self, stage):
         if _check_stage(stage) == "validation":
@@ -472,7 +464,7 @@ class RegressionTask(_Task):
         z_pred = z_pred.reshape(-1)[self.washout:]
         limit = DIVERGENCE_FACTOR * np.abs(self._y[:start]).max()
         z_pred, diverged = _sanitize(z_pred[None, :, None], limit)
-        prediction = self._y_scaler.inverse(z_pred.reshape(-1))
+        prediction = self._y_scaler.inverse_transform(z_pred.reshape(-1))
         truth = self.targets[start:stop]
         steps = min(EXAMPLE_STEPS, len(truth))
         return Outcome(
