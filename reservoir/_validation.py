@@ -346,6 +346,13 @@ def check_washout(washout, lengths, *, name: str = "washout", extra: int = 0) ->
     return int(washout)
 
 
+def check_bool(value, name: str) -> bool:
+    """Validate a flag: True or False (numpy booleans included); return it as a bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False; got {value!r}.")
+    return bool(value)
+
+
 def check_in_range(value, name: str, low=None, high=None, *, low_inclusive=True,
                    high_inclusive=True, integer=False):
     """Check a scalar hyperparameter lies in an interval; return it unchanged."""

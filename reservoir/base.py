@@ -75,7 +75,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_series, group_by_length, record_n_features
+from ._validation import check_bool, check_series, group_by_length, record_n_features
 
 __all__ = [
     "BaseReservoir",
@@ -318,12 +318,6 @@ def draws_at_random(reservoir) -> bool:
     return False
 
 
-def _check_noise_flag(noise):
-    if not isinstance(noise, (bool, np.bool_)):
-        raise ValueError(f"noise must be True or False; got {noise!r}.")
-    return bool(noise)
-
-
 class ReservoirWarning(RuntimeWarning):
     """A reservoir runs in a regime where its states carry little or no information."""
 
@@ -467,7 +461,7 @@ class BaseReservoir(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         final_state : ndarray of shape (S,) for one series, (n_series, S) otherwise
         """
         check_is_fitted(self)
-        noise = _check_noise_flag(noise)
+        noise = check_bool(noise, "noise")
         series = check_series(X, name="X", dtype=self._dtype)
         record_n_features(self, series, reset=False)
         start = self._initial_states(initial_state, len(series))

@@ -32,13 +32,14 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from ._scaling import SeriesScaler, check_scale
 from ._validation import (
     SeriesSet,
+    check_bool,
     check_in_range,
     check_series,
     check_washout,
     group_by_length,
     record_n_features,
 )
-from .base import RandomStreams, _check_noise_flag
+from .base import RandomStreams
 from .estimators import _ReservoirModel, _StateMonitor
 from .readouts import RidgeReadout
 
@@ -182,8 +183,7 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
     def _check_params(self):
         if self.pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}; got {self.pooling!r}.")
-        if not isinstance(self.per_step, (bool, np.bool_)):
-            raise ValueError(f"per_step must be True or False; got {self.per_step!r}.")
+        check_bool(self.per_step, "per_step")
         if self.model_space_components is not None:
             check_in_range(self.model_space_components, "model_space_components", 1, integer=True)
         check_in_range(self.model_space_alpha, "model_space_alpha", 0)
@@ -402,7 +402,7 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
     def _apply(self, method, X, noise=False):
         """Call a readout method on the pooled vectors or on every step of ``X``."""
         check_is_fitted(self)
-        noise = _check_noise_flag(noise)
+        noise = check_bool(noise, "noise")
         Xs = self._check_X(X)
         record_n_features(self, Xs, reset=False)
         inputs = self.input_scaler_.transform_all(Xs.series)

@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from ._validation import check_in_range
+from ._validation import check_bool, check_in_range
 from .base import SATURATION_LEVEL, BaseReservoir, RandomStreams, ReservoirWarning, check_rng
 from .weights import TOPOLOGIES, input_matrix, reservoir_matrix, scale_to_spectral_radius
 
@@ -753,8 +753,7 @@ class BidirectionalESN(BaseReservoir):
         return resolve_dtype(getattr(self.reservoir, "dtype", "float64"))
 
     def _check_params(self):
-        if not isinstance(self.share_weights, (bool, np.bool_)):
-            raise ValueError(f"share_weights must be True or False; got {self.share_weights!r}.")
+        check_bool(self.share_weights, "share_weights")
         if self.alignment not in _ALIGNMENTS:
             raise ValueError(f"alignment must be one of {_ALIGNMENTS}; got {self.alignment!r}.")
         if self.reservoir is not None and not isinstance(self.reservoir, BaseReservoir):

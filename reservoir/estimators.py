@@ -33,6 +33,7 @@ from ._scaling import SeriesScaler, check_scale
 from ._scoring import SequenceRegressorMixin
 from ._validation import (
     SeriesSet,
+    check_bool,
     check_series,
     check_supervised_series,
     check_washout,
@@ -45,7 +46,6 @@ from .base import (
     BaseReservoir,
     RandomStreams,
     SaturationWarning,
-    _check_noise_flag,
     series_key,
 )
 from .esn import ESN
@@ -138,8 +138,7 @@ class _ReservoirModel(BaseEstimator):
 
     def _build(self, inputs: list):
         """Clone and fit the reservoir on ``inputs``; clone the readout."""
-        if not isinstance(self.include_input, (bool, np.bool_)):
-            raise ValueError(f"include_input must be True or False; got {self.include_input!r}.")
+        check_bool(self.include_input, "include_input")
         if self.reservoir is not None and not isinstance(self.reservoir, BaseReservoir):
             raise TypeError(
                 "reservoir must be a reservoir (a reservoir.base.BaseReservoir such as ESN, "
@@ -329,7 +328,7 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
         y_pred : same structure as X; (T,) per series when y was 1-D at fit
         """
         check_is_fitted(self)
-        noise = _check_noise_flag(noise)
+        noise = check_bool(noise, "noise")
         Xs = check_series(X, name="X")
         record_n_features(self, Xs, reset=False)
         inputs = self.input_scaler_.transform_all(Xs.series)
@@ -523,7 +522,7 @@ class ReservoirForecaster(_ReservoirModel):
         """
         check_is_fitted(self)
         n_steps = check_n_steps(n_steps, n_outputs=self.n_outputs_)
-        noise = _check_noise_flag(noise)
+        noise = check_bool(noise, "noise")
         factor = check_divergence_factor(self.divergence_factor)
         if context is None:
             if context_X is not None:
@@ -607,7 +606,7 @@ class ReservoirForecaster(_ReservoirModel):
         predictions : same structure and shape as ``y``
         """
         check_is_fitted(self)
-        noise = _check_noise_flag(noise)
+        noise = check_bool(noise, "noise")
         ys = check_series(y, name="y")
         Xs = check_exogenous(X, ys, self.n_exog_)
         inputs = self._inputs(ys, Xs)

@@ -171,7 +171,7 @@ from scipy.special import ndtri, pdtr
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_in_range
+from ._validation import check_bool, check_in_range
 from .base import BaseReservoir, RandomStreams, check_rng
 from .weights import (
     _DISTRIBUTIONS,
@@ -709,10 +709,7 @@ class LSM(BaseReservoir):
         check_in_range(self.refractory_period, "refractory_period", 0)
         self._check_synaptic_delay()
         check_in_range(self.steps_per_input, "steps_per_input", 1, integer=True)
-        if not isinstance(self.include_membrane, (bool, np.bool_)):
-            raise ValueError(
-                f"include_membrane must be True or False; got {self.include_membrane!r}."
-            )
+        check_bool(self.include_membrane, "include_membrane")
         self._dtype  # noqa: B018 - validates dtype
 
     def _check_tau_trace(self):

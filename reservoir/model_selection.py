@@ -42,7 +42,7 @@ from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import ParameterSampler, RandomizedSearchCV, TimeSeriesSplit
 
 from ._scaling import SeriesScaler
-from ._validation import check_in_range, check_series, check_washout
+from ._validation import check_bool, check_in_range, check_series, check_washout
 from .base import RandomStreams, draws_at_random
 
 __all__ = [
@@ -1779,8 +1779,7 @@ def tune(estimator, y=None, X=None, *, n_trials=50, timeout=None, cv=None, valid
     """
     optuna = _import_optuna()
     n_jobs = _check_tune_args(n_trials, timeout, n_jobs, direction)
-    if not isinstance(refit, (bool, np.bool_)):
-        raise ValueError(f"refit must be True or False; got {refit!r}.")
+    check_bool(refit, "refit")
     kind = _kind(estimator)
     alpha_grid = _check_alpha_grid(alphas)
     seed = _seed_of(random_state)

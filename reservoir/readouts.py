@@ -44,7 +44,7 @@ from scipy.linalg import lapack
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._validation import check_in_range
+from ._validation import check_bool, check_in_range
 
 __all__ = ["RidgeReadout"]
 
@@ -473,11 +473,7 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
 
     # -- keep_statistics=False: a solved readout without its statistics -------------
     def _keeps_statistics(self) -> bool:
-        if not isinstance(self.keep_statistics, (bool, np.bool_)):
-            raise ValueError(
-                f"keep_statistics must be True or False; got {self.keep_statistics!r}."
-            )
-        return bool(self.keep_statistics)
+        return check_bool(self.keep_statistics, "keep_statistics")
 
     def _solution_key(self):
         return ("solution", float(self.alpha), bool(self.fit_intercept), self.solver)
@@ -580,8 +576,7 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
     # -- solving -----------------------------------------------------------------
     def _check_params(self):
         check_in_range(self.alpha, "alpha", low=0)
-        if not isinstance(self.fit_intercept, (bool, np.bool_)):
-            raise ValueError(f"fit_intercept must be True or False; got {self.fit_intercept!r}.")
+        check_bool(self.fit_intercept, "fit_intercept")
         if self.solver not in _SOLVERS:
             raise ValueError(f"solver must be one of {_SOLVERS}; got {self.solver!r}.")
         self._keeps_statistics()

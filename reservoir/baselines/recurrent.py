@@ -34,6 +34,7 @@ from .._forecast import (
 from .._scoring import SequenceRegressorMixin
 from .._validation import (
     SeriesSet,
+    check_bool,
     check_in_range,
     check_series,
     check_supervised_series,
@@ -73,12 +74,6 @@ def _torch_backend():
 
 
 # -- small checks and helpers ---------------------------------------------------------
-def _check_bool(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False; got {value!r}.")
-    return bool(value)
-
-
 def _check_choice(value, name, choices):
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}.")
@@ -294,7 +289,7 @@ class _RecurrentEstimator(BaseEstimator):
             gradient_clip=None if self.gradient_clip is None else float(self.gradient_clip),
             weight_decay=float(self.weight_decay),
             optimizer=_check_choice(self.optimizer, "optimizer", _OPTIMIZERS),
-            early_stopping=_check_bool(self.early_stopping, "early_stopping"),
+            early_stopping=check_bool(self.early_stopping, "early_stopping"),
             patience=int(self.patience),
             verbose=_check_verbose(self.verbose),
         )
@@ -592,7 +587,7 @@ class _LeakyRNN:
     def _core_options(self):
         check_in_range(self.leak_rate, "leak_rate", 0, 1, low_inclusive=False)
         return {"leak_rate": float(self.leak_rate),
-                "learn_time_constants": _check_bool(self.learn_time_constants,
+                "learn_time_constants": check_bool(self.learn_time_constants,
                                                     "learn_time_constants")}
 
     def _record_core(self):
