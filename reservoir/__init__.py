@@ -26,8 +26,8 @@ _LAZY = {
 }
 _SUBMODULES = {
     "analysis", "baselines", "base", "benchmark", "classifier", "datasets", "diagnostics",
-    "esn", "estimators", "io", "lsm", "metrics", "model_selection", "plotting", "readouts",
-    "search_spaces", "weights",
+    "esn", "estimators", "exceptions", "io", "lsm", "metrics", "model_selection", "plotting",
+    "readouts", "search_spaces", "weights",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

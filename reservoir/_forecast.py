@@ -16,9 +16,9 @@ import warnings
 import numpy as np
 
 from ._validation import check_paired_series, check_series
+from .exceptions import ForecastDivergenceWarning
 
 __all__ = [
-    "ForecastDivergenceWarning",
     "check_divergence_factor",
     "check_n_steps",
     "memory_bytes",
@@ -29,10 +29,6 @@ __all__ = [
     "format_forecast",
     "warn_if_diverged",
 ]
-
-
-class ForecastDivergenceWarning(RuntimeWarning):
-    """A closed-loop forecast produced non-finite or exploding values."""
 
 
 def memory_bytes():

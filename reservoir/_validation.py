@@ -37,6 +37,8 @@ import scipy.sparse as sp
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
+from .exceptions import InvalidParameterError
+
 __all__ = [
     "SeriesSet",
     "check_series",
@@ -45,8 +47,18 @@ __all__ = [
     "check_supervised_series",
     "check_washout",
     "check_in_range",
-    "group_by_length",
+    "check_bool",
     "record_n_features",
+    "InvalidParameterError",
+    "Interval",
+    "Options",
+    "InstanceOf",
+    "Satisfies",
+    "BOOLEAN",
+    "RANDOM_STATE",
+    "CALLABLE",
+    "check_parameter",
+    "validate_params",
 ]
 
 
@@ -349,36 +361,170 @@ def check_washout(washout, lengths, *, name: str = "washout", extra: int = 0) ->
 def check_bool(value, name: str) -> bool:
     """Validate a flag: True or False (numpy booleans included); return it as a bool."""
     if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False; got {value!r}.")
+        raise InvalidParameterError(f"{name} must be True or False; got {value!r}.")
     return bool(value)
 
 
 def check_in_range(value, name: str, low=None, high=None, *, low_inclusive=True,
                    high_inclusive=True, integer=False):
     """Check a scalar hyperparameter lies in an interval; return it unchanged."""
-    kind = "an integer" if integer else "a number"
-    ok_type = isinstance(value, numbers.Integral if integer else numbers.Real) and not isinstance(
-        value, bool
-    )
-    if not ok_type or not np.isfinite(value):
-        raise ValueError(f"{name} must be {kind}; got {value!r}.")
-    too_low = low is not None and (value < low if low_inclusive else value <= low)
-    too_high = high is not None and (value > high if high_inclusive else value >= high)
-    if too_low or too_high:
-        left = "[" if low_inclusive else "("
-        right = "]" if high_inclusive else ")"
-        lo = "-inf" if low is None else low
-        hi = "inf" if high is None else high
-        raise ValueError(f"{name} must be in {left}{lo}, {hi}{right}; got {value!r}.")
+    closed = {(True, True): "both", (True, False): "left", (False, True): "right",
+              (False, False): "neither"}[(low_inclusive, high_inclusive)]
+    Interval("integer" if integer else "real", low, high, closed=closed).check(value, name)
     return value
 
 
-def group_by_length(lengths) -> dict[int, list[int]]:
-    """Map each distinct length to the positions of the series that have it."""
-    groups: dict[int, list[int]] = {}
-    for i, length in enumerate(lengths):
-        groups.setdefault(int(length), []).append(i)
-    return groups
+# -- parameter constraints as data ----------------------------------------------------------
+class Interval:
+    """Numbers of one kind in an interval: ``Interval("real", 0, 1, closed="right")`` is (0, 1].
+
+    Parameters
+    ----------
+    kind : {"integer", "real"}
+        Integers (numpy integers included) or any real number; booleans are
+        neither, and non-finite numbers are refused.
+    low, high : number or None
+        Bounds; None is unbounded.
+    closed : {"both", "left", "right", "neither"}, default="both"
+        Which bounds belong to the interval.
+    """
+
+    _KINDS = {"integer": (numbers.Integral, "an integer"), "real": (numbers.Real, "a number")}
+    _CLOSED = {"both": (True, True), "left": (True, False), "right": (False, True),
+               "neither": (False, False)}
+
+    def __init__(self, kind, low=None, high=None, *, closed="both"):
+        if kind not in self._KINDS or closed not in self._CLOSED:
+            raise ValueError(f"Interval: unknown kind {kind!r} or closed {closed!r}.")
+        self.kind, self.low, self.high, self.closed = kind, low, high, closed
+
+    def _has_kind(self, value):
+        kind = self._KINDS[self.kind][0]
+        return (isinstance(value, kind) and not isinstance(value, (bool, np.bool_))
+                and bool(np.isfinite(value)))
+
+    def accepts(self, value) -> bool:
+        if not self._has_kind(value):
+            return False
+        low_in, high_in = self._CLOSED[self.closed]
+        too_low = self.low is not None and (value < self.low if low_in else value <= self.low)
+        too_high = self.high is not None and (value > self.high if high_in else value >= self.high)
+        return not (too_low or too_high)
+
+    def bounds(self) -> str:
+        low_in, high_in = self._CLOSED[self.closed]
+        low = "-inf" if self.low is None else self.low
+        high = "inf" if self.high is None else self.high
+        return f"{'[' if low_in else '('}{low}, {high}{']' if high_in else ')'}"
+
+    def __str__(self):
+        return f"{self._KINDS[self.kind][1]} in {self.bounds()}"
+
+    def check(self, value, name):
+        """Raise :class:`InvalidParameterError` unless ``value`` is in the interval."""
+        if not self._has_kind(value):
+            raise InvalidParameterError(f"{name} must be {self._KINDS[self.kind][1]}; "
+                                        f"got {value!r}.")
+        if not self.accepts(value):
+            raise InvalidParameterError(f"{name} must be in {self.bounds()}; got {value!r}.")
+
+
+class Options:
+    """One of a fixed set of values (strings, usually): ``Options("tanh", "identity")``."""
+
+    def __init__(self, *choices):
+        self.choices = choices
+
+    def accepts(self, value) -> bool:
+        try:
+            return any(value == choice and isinstance(value, type(choice))
+                       for choice in self.choices)
+        except (TypeError, ValueError):  # arrays compare elementwise
+            return False
+
+    def __str__(self):
+        return "one of " + ", ".join(repr(choice) for choice in self.choices)
+
+
+class InstanceOf:
+    """An instance of one of ``types``, e.g. ``InstanceOf(BaseEstimator, description="...")``."""
+
+    def __init__(self, *types, description=None):
+        self.types, self.description = types, description
+
+    def accepts(self, value) -> bool:
+        return isinstance(value, self.types)
+
+    def __str__(self):
+        if self.description:
+            return self.description
+        return " or ".join(f"an instance of {kind.__name__}" for kind in self.types)
+
+
+class Satisfies:
+    """Values for which ``predicate(value)`` is true, described by ``description``."""
+
+    def __init__(self, predicate, description):
+        self.predicate, self.description = predicate, description
+
+    def accepts(self, value) -> bool:
+        try:
+            return bool(self.predicate(value))
+        except (TypeError, ValueError):
+            return False
+
+    def __str__(self):
+        return self.description
+
+
+def _is_random_state(value):
+    return value is None or isinstance(value, (numbers.Integral, np.random.RandomState,
+                                               np.random.Generator)) and not isinstance(
+        value, (bool, np.bool_))
+
+
+#: Constraints used by many estimators, by name.
+BOOLEAN = InstanceOf(bool, np.bool_, description="True or False")
+RANDOM_STATE = Satisfies(_is_random_state,
+                         "None, an int, a numpy RandomState or a numpy Generator")
+CALLABLE = Satisfies(callable, "a callable")
+NONE = Satisfies(lambda value: value is None, "None")
+
+
+def _as_constraint(constraint):
+    return NONE if constraint is None else constraint
+
+
+def check_parameter(value, name, constraints):
+    """Raise :class:`InvalidParameterError` unless ``value`` meets one of ``constraints``.
+
+    With a single :class:`Interval` the message says whether the type or the
+    range is wrong; otherwise it lists every accepted alternative.
+    """
+    constraints = [_as_constraint(c) for c in constraints]
+    if any(c.accepts(value) for c in constraints):
+        return value
+    if len(constraints) == 1 and isinstance(constraints[0], Interval):
+        constraints[0].check(value, name)
+    alternatives = " or ".join(str(c) for c in constraints)
+    raise InvalidParameterError(f"{name} must be {alternatives}; got {value!r}.")
+
+
+def validate_params(estimator):
+    """Check every parameter of ``estimator`` declared in its ``_parameter_constraints``.
+
+    Each estimator class declares a table ``{name: [constraint, ...]}``; a value
+    is valid when it meets at least one constraint of its list (``None`` in the
+    list accepts None). Estimators call this once at the start of ``fit``
+    (scikit-learn's convention: ``__init__`` stores, ``fit`` validates). The error
+    names the estimator, the parameter and what was expected.
+    """
+    table = getattr(type(estimator), "_parameter_constraints", {})
+    for name, constraints in table.items():
+        try:
+            check_parameter(getattr(estimator, name), name, constraints)
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"{type(estimator).__name__}: {exc}") from None
 
 
 def record_n_features(estimator, X: SeriesSet, *, reset: bool) -> None:

@@ -59,7 +59,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_in_range, check_series, check_washout, group_by_length
+from ._batching import group_by_length
+from ._validation import check_in_range, check_series, check_washout
 from .base import BaseReservoir
 from .esn import ESN
 

@@ -75,14 +75,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_bool, check_series, group_by_length, record_n_features
+from ._batching import equal_length_blocks, scatter
+from ._validation import check_bool, check_series, record_n_features
+from .exceptions import NonFiniteStateWarning
 
 __all__ = [
     "BaseReservoir",
-    "NonFiniteStateWarning",
     "RandomStreams",
-    "ReservoirWarning",
-    "SaturationWarning",
     "resolve_dtype",
     "series_key",
 ]
@@ -318,18 +317,6 @@ def draws_at_random(reservoir) -> bool:
     return False
 
 
-class ReservoirWarning(RuntimeWarning):
-    """A reservoir runs in a regime where its states carry little or no information."""
-
-
-class SaturationWarning(ReservoirWarning):
-    """Most state values sit at the limits of a saturating activation."""
-
-
-class NonFiniteStateWarning(ReservoirWarning):
-    """A reservoir's states became infinite or NaN."""
-
-
 class BaseReservoir(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class for reservoirs; see the module docstring for the contract."""
 
@@ -477,16 +464,13 @@ class BaseReservoir(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         if series.layout == "array":  # one block already: no split and re-stack
             states, final = self.simulate(np.stack(series.series), start, rng=streams)
             return states, final
-        outputs = [None] * len(series)
-        finals = np.empty_like(start)
-        for _, members in group_by_length(series.lengths).items():
-            block = np.stack([series.series[i] for i in members])
-            states, final = self.simulate(block, start[members], rng=streams.take(members))
-            for j, i in enumerate(members):
-                outputs[i] = states[j]
-            finals[members] = final
+        pieces, finals = [], np.empty_like(start)
+        for members, block in equal_length_blocks(series.series):
+            states, finals[members] = self.simulate(block, start[members],
+                                                    rng=streams.take(members))
+            pieces.append((members, states))
         final_state = finals[0] if series.layout == "single" else finals
-        return series.restore(outputs), final_state
+        return series.restore(scatter(len(series), pieces)), final_state
 
     def transform(self, X, initial_state=None, noise=False, streams=None):
         """Return the state sequence(s) for ``X``; the last state is kept in ``final_state_``.

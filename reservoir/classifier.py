@@ -29,6 +29,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ._batching import group_by_length
 from ._scaling import SeriesScaler, check_scale
 from ._validation import (
     SeriesSet,
@@ -36,7 +37,6 @@ from ._validation import (
     check_in_range,
     check_series,
     check_washout,
-    group_by_length,
     record_n_features,
 )
 from .base import RandomStreams

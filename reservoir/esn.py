@@ -20,7 +20,8 @@ import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
 from ._validation import check_bool, check_in_range
-from .base import SATURATION_LEVEL, BaseReservoir, RandomStreams, ReservoirWarning, check_rng
+from .base import SATURATION_LEVEL, BaseReservoir, RandomStreams, check_rng
+from .exceptions import ReservoirWarning
 from .weights import TOPOLOGIES, input_matrix, reservoir_matrix, scale_to_spectral_radius
 
 try:  # SciPy's CSR kernels computing ``out += W @ x`` without allocating; see ESN._loop.

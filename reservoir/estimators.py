@@ -20,6 +20,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
+from ._batching import group_by_length
 from ._forecast import (
     check_divergence_factor,
     check_exogenous,
@@ -37,7 +38,6 @@ from ._validation import (
     check_series,
     check_supervised_series,
     check_washout,
-    group_by_length,
     record_n_features,
 )
 from .base import (
@@ -45,10 +45,10 @@ from .base import (
     SATURATION_WARNING_FRACTION,
     BaseReservoir,
     RandomStreams,
-    SaturationWarning,
     series_key,
 )
 from .esn import ESN
+from .exceptions import SaturationWarning
 from .readouts import RidgeReadout
 
 __all__ = ["ReservoirRegressor", "ReservoirForecaster", "expected_failed_checks"]
@@ -265,7 +265,7 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
 
     Warns
     -----
-    reservoir.base.SaturationWarning
+    reservoir.exceptions.SaturationWarning
         At fit, when most training state values of a tanh reservoir are saturated.
 
     Examples
@@ -367,7 +367,7 @@ class ReservoirForecaster(_ReservoirModel):
     divergence_factor : float > 0, default=1.0
         A closed-loop forecast that leaves the range of the training data by
         more than this multiple of the range's width (or turns non-finite)
-        triggers a :class:`~reservoir._forecast.ForecastDivergenceWarning`.
+        triggers a :class:`~reservoir.exceptions.ForecastDivergenceWarning`.
     random_state : int, RandomState instance or None
         Seed of the default reservoir.
 
@@ -389,9 +389,9 @@ class ReservoirForecaster(_ReservoirModel):
 
     Warns
     -----
-    reservoir.base.SaturationWarning
+    reservoir.exceptions.SaturationWarning
         At fit, when most training state values of a tanh reservoir are saturated.
-    reservoir._forecast.ForecastDivergenceWarning
+    reservoir.exceptions.ForecastDivergenceWarning
         At predict, when the forecast diverges (see ``divergence_factor``).
 
     Examples

@@ -14,11 +14,11 @@ from sklearn.utils.estimator_checks import check_estimator
 import reservoir.estimators as estimators_module
 from reservoir import ESN, ReservoirForecaster, ReservoirRegressor, RidgeReadout
 from reservoir._forecast import (
-    ForecastDivergenceWarning,
     check_future_exogenous,
     warn_if_diverged,
 )
 from reservoir.estimators import expected_failed_checks
+from reservoir.exceptions import ForecastDivergenceWarning
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ SLOW = settings(FAST, max_examples=6)
 seeds = st.integers(0, 2**31 - 1)
 #: Closed-loop forecasts of white noise may diverge; the structure is what is tested.
 quiet_divergence = pytest.mark.filterwarnings(
-    "ignore::reservoir._forecast.ForecastDivergenceWarning")
+    "ignore::reservoir.exceptions.ForecastDivergenceWarning")
 lengths = st.integers(15, 60)
 
 

@@ -15,10 +15,14 @@ from reservoir import (
     ReservoirRegressor,
     RidgeReadout,
 )
-from reservoir._forecast import ForecastDivergenceWarning
 from reservoir._scaling import SeriesScaler
-from reservoir.base import NonFiniteStateWarning, ReservoirWarning, SaturationWarning
 from reservoir.datasets import mackey_glass, narma, template_classification
+from reservoir.exceptions import (
+    ForecastDivergenceWarning,
+    NonFiniteStateWarning,
+    ReservoirWarning,
+    SaturationWarning,
+)
 
 
 @pytest.fixture(scope="module")

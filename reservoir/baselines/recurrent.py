@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .._batching import group_by_length
 from .._forecast import (
     check_exogenous,
     check_future_exogenous,
@@ -39,7 +40,6 @@ from .._validation import (
     check_series,
     check_supervised_series,
     check_washout,
-    group_by_length,
     record_n_features,
 )
 
