@@ -16,8 +16,8 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "ESN": "esn",
-    "DeepESN": "esn",
-    "BidirectionalESN": "esn",
+    "DeepESN": "composite",
+    "BidirectionalESN": "composite",
     "LSM": "lsm",
     "RidgeReadout": "readouts",
     "ReservoirRegressor": "estimators",
@@ -25,7 +25,8 @@ _LAZY = {
     "ReservoirClassifier": "classifier",
 }
 _SUBMODULES = {
-    "analysis", "baselines", "base", "benchmark", "classifier", "datasets", "diagnostics",
+    "analysis", "baselines", "base", "benchmark", "classifier", "composite", "datasets",
+    "diagnostics",
     "esn", "estimators", "exceptions", "io", "lsm", "metrics", "model_selection", "plotting",
     "readouts", "search_spaces", "weights",
 }

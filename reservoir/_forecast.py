@@ -2,7 +2,8 @@
 divergence warnings.
 
 Reservoir forecasters, trained-RNN forecasters and statistical forecasters
-all return forecasts through :func:`format_forecast`, so that a 1-D input
+share the template of :mod:`reservoir._forecaster`, which uses these pieces
+and returns forecasts through :func:`format_forecast`, so that a 1-D input
 gives a 1-D forecast and a pandas input with a frequency gives a pandas
 forecast on the continued index.
 """
@@ -19,7 +20,6 @@ from ._validation import check_paired_series, check_series
 from .exceptions import ForecastDivergenceWarning
 
 __all__ = [
-    "check_divergence_factor",
     "check_n_steps",
     "memory_bytes",
     "training_range",
@@ -86,14 +86,6 @@ def check_n_steps(n_steps, *, n_series=1, n_outputs=1, name="n_steps") -> int:
             "with context= continues from given observations)."
         )
     return n_steps
-
-
-def check_divergence_factor(factor) -> float:
-    """Validate ``divergence_factor``: a finite number > 0."""
-    if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not (
-            np.isfinite(factor) and factor > 0):
-        raise ValueError(f"divergence_factor must be a finite number > 0; got {factor!r}.")
-    return float(factor)
 
 
 def training_range(series) -> tuple:

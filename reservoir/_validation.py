@@ -413,9 +413,11 @@ class Interval:
 
     def bounds(self) -> str:
         low_in, high_in = self._CLOSED[self.closed]
+        left = "[" if low_in and self.low is not None else "("
+        right = "]" if high_in and self.high is not None else ")"
         low = "-inf" if self.low is None else self.low
         high = "inf" if self.high is None else self.high
-        return f"{'[' if low_in else '('}{low}, {high}{']' if high_in else ')'}"
+        return f"{left}{low}, {high}{right}"
 
     def __str__(self):
         return f"{self._KINDS[self.kind][1]} in {self.bounds()}"
@@ -470,7 +472,7 @@ class Satisfies:
     def accepts(self, value) -> bool:
         try:
             return bool(self.predicate(value))
-        except (TypeError, ValueError):
+        except (AttributeError, TypeError, ValueError):
             return False
 
     def __str__(self):

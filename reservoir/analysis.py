@@ -20,7 +20,8 @@ Two estimators of ``lambda`` are offered (per time step, natural log):
   by the same input and the same noise; after every step the distance is
   measured and the perturbation renormalised to its initial size, as in the
   method of Benettin et al. (1980) [B80]_.
-* ``"jacobian"`` (:class:`reservoir.ESN`): a tangent vector is propagated
+* ``"jacobian"`` (reservoirs offering their Jacobian, such as :class:`reservoir.ESN`,
+  see :meth:`reservoir.ESN.jacobian_factors`): a tangent vector is propagated
   exactly with the Jacobian ``(1 - a) I + a diag(f'(pre[t])) W`` of the
   leaky update along the actual trajectory and renormalised every step (the
   one-vector case of the QR method; Boedecker et al. 2012 [B12]_ use it for
@@ -49,20 +50,23 @@ from __future__ import annotations
 
 import copy
 import numbers
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone, is_regressor
-from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
 
-from ._batching import group_by_length
-from ._validation import check_in_range, check_series, check_washout
-from .base import BaseReservoir
-from .esn import ESN
+from ._scoring import check_metric, holdout, metric_name
+from ._stability import (
+    check_reservoir,
+    fitted_reservoir,
+    lyapunov_exponent,
+    scale_to_edge,
+    search_edge,
+)
+from ._validation import check_in_range, check_series
+from .metrics import memory_capacity
 
 __all__ = [
     "EchoStateResult",
@@ -72,273 +76,6 @@ __all__ = [
     "scale_to_edge",
     "stability_sweep",
 ]
-
-_METHODS = ("auto", "jacobian", "perturbation")
-#: Washout used when none is given: this many steps, or a quarter of the shortest series.
-DEFAULT_WASHOUT = 200
-#: Seed of the perturbation directions in the edge search (the weights use the reservoir's own).
-_EDGE_DIRECTION_SEED = 0
-
-
-# -- shared helpers ----------------------------------------------------------------------------
-def _check_reservoir(reservoir):
-    if not isinstance(reservoir, BaseReservoir):
-        raise TypeError(
-            "reservoir must be a reservoir honouring reservoir.base.BaseReservoir (ESN, LSM, ...); "
-            f"got {type(reservoir).__name__}."
-        )
-
-
-def _fitted(reservoir, series):
-    """``reservoir`` itself when fitted (it is not modified), else a clone fitted on ``series``."""
-    _check_reservoir(reservoir)
-    try:
-        check_is_fitted(reservoir)
-    except NotFittedError:
-        return clone(reservoir).fit(series.series)
-    if reservoir.n_features_in_ != series.n_features:
-        raise ValueError(
-            f"X has {series.n_features} features, but the reservoir was fitted with "
-            f"{reservoir.n_features_in_}."
-        )
-    return reservoir
-
-
-def _resolve_washout(washout, lengths):
-    if washout is None:
-        washout = min(DEFAULT_WASHOUT, min(lengths) // 4)
-    return check_washout(washout, lengths)
-
-
-def _resolve_method(method, reservoir):
-    if method not in _METHODS:
-        raise ValueError(f"method must be one of {_METHODS}; got {method!r}.")
-    has_jacobian = type(reservoir) is ESN
-    if method == "jacobian" and not has_jacobian:
-        raise ValueError(
-            f"method='jacobian' is implemented for ESN only; got {type(reservoir).__name__}. "
-            "Use method='perturbation', which works for any reservoir."
-        )
-    if method == "auto":
-        return "jacobian" if has_jacobian else "perturbation"
-    return method
-
-
-def _random_directions(rng, shape):
-    """Unit vectors drawn uniformly on the sphere, one per row."""
-    directions = rng.standard_normal(shape)
-    return directions / np.linalg.norm(directions, axis=1, keepdims=True)
-
-
-def _renormalize(vectors, rng):
-    """Norms of the rows of ``vectors``, which are scaled to unit length in place.
-
-    A row that collapsed to exactly zero (the map annihilated the perturbation)
-    has norm 0 and is replaced by a fresh random direction.
-    """
-    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))
-    if np.all(norms > 0):
-        vectors /= norms[:, None]
-        return norms
-    dead = norms == 0
-    vectors[~dead] /= norms[~dead, None]
-    vectors[dead] = _random_directions(rng, (int(dead.sum()), vectors.shape[1]))
-    return norms
-
-
-def _log_growth(norms):
-    """Natural logs of the per-step growth factors; -inf where a perturbation was annihilated."""
-    with np.errstate(divide="ignore"):
-        return np.log(norms)
-
-
-def _warn_diverged():
-    warnings.warn(
-        "The driven reservoir's states overflowed (non-finite values); its Lyapunov "
-        "exponent is reported as +inf.",
-        RuntimeWarning,
-        stacklevel=3,
-    )
-
-
-# -- Lyapunov exponent -------------------------------------------------------------------------
-def _jacobian_logs(esn, block, rng, noise_rng):
-    """Per-step log growth (B, T) of a tangent vector of an ESN driven by ``block`` (B, T, d).
-
-    The derivative of the activation is read off the states themselves:
-    ``f(pre[t]) = (x[t] - (1 - a) x[t-1]) / a``, so state noise inside the
-    activation is accounted for without redrawing it. Returns None when the
-    trajectory overflows.
-    """
-    n_batch, n_steps, _ = block.shape
-    start = esn.default_state(n_batch).astype(np.float64)
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
-        states, _ = esn.simulate(block, esn.default_state(n_batch), rng=noise_rng)
-    states = np.asarray(states, dtype=np.float64)
-    if not np.all(np.isfinite(states)):
-        return None
-    leak = float(esn.leak_rate)
-    if esn.activation == "tanh":
-        previous = np.concatenate([start[:, None, :], states[:, :-1]], axis=1)
-        activated = (states - (1.0 - leak) * previous) / leak
-        gains = leak * (1.0 - activated**2)
-    else:
-        gains = np.full(states.shape, leak)
-    W = esn._loop_matrix().astype(np.float64)
-    tangent = _random_directions(rng, (n_batch, esn.n_units))
-    norms = np.empty((n_batch, n_steps))
-    for t in range(n_steps):
-        tangent = (1.0 - leak) * tangent + gains[:, t] * (W @ tangent.T).T
-        norms[:, t] = _renormalize(tangent, rng)
-    return _log_growth(norms)
-
-
-def _perturbation_logs(reservoir, block, rng, size, seed, components):
-    """Per-step log growth (B, T) of a renormalised finite perturbation of the internal state.
-
-    Only the state entries ``components`` (an index array) are perturbed and
-    measured; the other entries of the perturbed copy are reset to the
-    reference's after every step. Reference and perturbed states advance one
-    step at a time through ``reservoir.simulate`` with generators of the same
-    seed, so both see the same noise. Returns None when a trajectory overflows.
-    """
-    n_batch, n_steps, _ = block.shape
-    reference = reservoir.default_state(n_batch)
-    if size is None:
-        size = np.sqrt(np.finfo(reference.dtype).eps * components.size)
-    direction = _random_directions(rng, (n_batch, components.size))
-    norms = np.empty((n_batch, n_steps))
-    for t in range(n_steps):
-        step = block[:, t:t + 1]
-        perturbed = np.array(reference, dtype=np.float64)
-        perturbed[:, components] += size * direction
-        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
-            _, reference = reservoir.simulate(step, reference,
-                                              rng=np.random.default_rng((seed, t)))
-            _, perturbed = reservoir.simulate(step, perturbed,
-                                              rng=np.random.default_rng((seed, t)))
-            difference = (np.asarray(perturbed, dtype=np.float64) - reference)[:, components]
-        if not (np.all(np.isfinite(reference)) and np.all(np.isfinite(difference))):
-            return None
-        direction = difference / size
-        norms[:, t] = _renormalize(direction, rng)
-    return _log_growth(norms)
-
-
-def _state_components(components, method, reservoir):
-    """Indices of the internal state entries to perturb (all by default)."""
-    size = reservoir.default_state(1).shape[1]
-    if components is None:
-        return np.arange(size)
-    if method != "perturbation":
-        raise ValueError("state_components applies to method='perturbation' only.")
-    try:
-        indices = np.arange(size)[components]
-    except (IndexError, TypeError) as exc:
-        raise ValueError(
-            f"state_components must index the {size} entries of the internal state; "
-            f"got {components!r} ({exc})."
-        ) from exc
-    indices = np.atleast_1d(indices)
-    if indices.size == 0:
-        raise ValueError("state_components selects no entry of the internal state.")
-    return indices
-
-
-def lyapunov_exponent(reservoir, X, *, method="auto", washout=None, perturbation=None,
-                      state_components=None, random_state=None):
-    """Largest conditional Lyapunov exponent of a reservoir driven by ``X``, per time step.
-
-    Negative: nearby states converge under the input (echo state property,
-    stable); positive: they diverge (chaotic); near zero: the edge of
-    stability. See the module docstring for the two estimators.
-
-    Parameters
-    ----------
-    reservoir : reservoir (ESN, LSM, ... any :class:`reservoir.base.BaseReservoir`)
-        A fitted reservoir is used as it is and not modified; an unfitted one
-        is cloned and the clone fitted on ``X`` (the caller's object is never
-        modified).
-    X : array-like (T,) or (T, d), list of series, or (n, T, d) array
-        The driving input. With several series the exponent is the average
-        over all their counted steps.
-    method : {"auto", "jacobian", "perturbation"}, default="auto"
-        ``"jacobian"`` (exact tangent dynamics, :class:`reservoir.ESN` only),
-        ``"perturbation"`` (renormalised finite perturbation of the internal
-        state vector, any reservoir). ``"auto"`` picks ``"jacobian"`` for an
-        ESN and ``"perturbation"`` otherwise.
-    washout : int, optional
-        Leading steps run but not counted. Default ``min(200, T_min // 4)``.
-    perturbation : float > 0, optional
-        Euclidean size of the perturbation for ``method="perturbation"``.
-        Default ``sqrt(eps * S)`` for the reservoir's dtype and the number S
-        of perturbed state entries (about 1.5e-8 per entry in float64).
-    state_components : slice or array of int, optional
-        For ``method="perturbation"``: the entries of the internal state
-        vector that are perturbed and measured (all by default); the others
-        follow the reference trajectory. Spiking reservoirs hold discrete
-        entries (refractory counters, spikes in flight) whose tiny
-        perturbations are meaningless; for :class:`reservoir.LSM` pass
-        ``slice(0, 3 * n_units)`` (membrane potentials and synaptic currents).
-    random_state : int, RandomState instance or None
-        Seed of the initial perturbation directions. After the washout the
-        result hardly depends on it.
-
-    Returns
-    -------
-    float
-        Exponent per time step (natural log). ``-inf`` when perturbations are
-        annihilated exactly (e.g. ``spectral_radius=0`` with ``leak_rate=1``);
-        ``+inf`` (with a RuntimeWarning) when the driven states overflow.
-
-    Raises
-    ------
-    ValueError
-        Unknown method, ``"jacobian"`` for a reservoir other than ESN, a
-        washout not shorter than the series, or input of the wrong width.
-
-    Notes
-    -----
-    In a spiking reservoir an infinitesimal perturbation never moves a
-    spike, so the exponent is the subthreshold decay rate whatever the
-    weights. A finite ``perturbation`` (e.g. 1 mV on the potentials of an
-    LSM) probes spike-timing chaos instead: a finite-size Lyapunov exponent,
-    which grows with the spectral radius.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from reservoir import ESN
-    >>> from reservoir.analysis import lyapunov_exponent
-    >>> u = np.random.default_rng(0).uniform(-1, 1, 600)
-    >>> esn = ESN(n_units=50, spectral_radius=0.5, activation="identity", random_state=0)
-    >>> bool(abs(lyapunov_exponent(esn, u, washout=100) - np.log(0.5)) < 0.02)
-    True
-    """
-    series = check_series(X, name="X")
-    fitted = _fitted(reservoir, series)
-    method = _resolve_method(method, fitted)
-    components = _state_components(state_components, method, fitted)
-    washout = _resolve_washout(washout, series.lengths)
-    if perturbation is not None:
-        perturbation = float(check_in_range(perturbation, "perturbation", 0, low_inclusive=False))
-    rng = check_random_state(random_state)
-    noise_rng = fitted.noise_rng()
-    noise_seed = int(getattr(fitted, "noise_seed_", 0))
-    total, count = 0.0, 0
-    for _, members in group_by_length(series.lengths).items():
-        block = np.stack([series.series[i] for i in members])
-        if method == "jacobian":
-            logs = _jacobian_logs(fitted, block, rng, noise_rng)
-        else:
-            logs = _perturbation_logs(fitted, block, rng, perturbation, noise_seed, components)
-        if logs is None:
-            _warn_diverged()
-            return float("inf")
-        total += float(logs[:, washout:].sum())
-        count += logs[:, washout:].size
-    return total / count
-
 
 # -- echo state property -----------------------------------------------------------------------
 @dataclass
@@ -448,7 +185,7 @@ def echo_state_property(reservoir, X, *, n_initial_states=10, initial_scale=1.0,
     n_initial_states = check_in_range(n_initial_states, "n_initial_states", 2, integer=True)
     initial_scale = check_in_range(initial_scale, "initial_scale", 0, low_inclusive=False)
     tol = check_in_range(tol, "tol", 0, 1, low_inclusive=False, high_inclusive=False)
-    fitted = _fitted(reservoir, series)
+    fitted = fitted_reservoir(reservoir, series)
     rng = check_random_state(random_state)
     resting = fitted.default_state(n_initial_states)
     starts = resting + initial_scale * rng.uniform(-1.0, 1.0, resting.shape).astype(resting.dtype)
@@ -492,87 +229,17 @@ def _with_fixed_weights(reservoir):
     return base
 
 
-def _rescaled(unit_esn, radius):
-    """A shallow copy of a fitted ESN with unit-radius ``W_``, its ``W_`` times ``radius``."""
-    scaled = copy.copy(unit_esn)
-    scaled.W_ = (unit_esn.W_ * radius).astype(unit_esn.W_.dtype)
-    return scaled
-
-
 def _radius_family(base, series):
     """Map radius -> reservoir fitted on ``series`` with that radius and the same random weights.
 
-    For an ESN the weights are drawn once (at radius 1) and rescaled; any
-    other reservoir is refitted with the same integer seed.
+    A reservoir that can rescale itself (a ``scaled_copy`` method, as
+    :class:`reservoir.ESN`) draws its weights once, at radius 1, and is
+    rescaled; any other reservoir is refitted with the same integer seed.
     """
-    if type(base) is ESN:
+    if callable(getattr(base, "scaled_copy", None)):
         unit = clone(base).set_params(spectral_radius=1.0).fit(series)
-        return lambda radius: _rescaled(unit, radius)
+        return unit.scaled_copy
     return lambda radius: clone(base).set_params(spectral_radius=radius).fit(series)
-
-
-def _bisect_edge(exponent_at, target, tol, bracket, max_radius, max_iter):
-    """Bisection on the radius for ``exponent_at(radius) == target``; returns (radius, exponent)."""
-    low, high = bracket
-    value_low = exponent_at(low)
-    if not value_low < target:
-        raise ValueError(
-            f"At spectral_radius={low} the Lyapunov exponent is already {value_low:.4g} >= "
-            f"target={target}; lower bracket[0], lower the target or raise the leak rate."
-        )
-    value_high = exponent_at(high)
-    while value_high < target:
-        if high >= max_radius:
-            raise ValueError(
-                f"The Lyapunov exponent stays below target={target} up to spectral_radius="
-                f"{high:g} ({value_high:.4g}); the input keeps the reservoir stable. Lower the "
-                "input scaling or raise max_radius."
-            )
-        low, value_low = high, value_high
-        high = min(2.0 * high, max_radius)
-        value_high = exponent_at(high)
-    best = min([(low, value_low), (high, value_high)], key=lambda p: abs(p[1] - target))
-    for _ in range(max_iter):
-        if abs(best[1] - target) <= tol or high - low <= 1e-12 * high:
-            break
-        middle = 0.5 * (low + high)
-        value = exponent_at(middle)
-        if abs(value - target) < abs(best[1] - target):
-            best = (middle, value)
-        if value < target:
-            low = middle
-        else:
-            high = middle
-    if not abs(best[1] - target) <= tol:
-        warnings.warn(
-            f"The edge search stopped at spectral_radius={best[0]:.6g} with exponent "
-            f"{best[1]:.4g}, not within tol={tol} of target={target} (the exponent jumps there).",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-    return best
-
-
-def _check_edge_args(target, tol, bracket, max_radius, max_iter):
-    check_in_range(max_iter, "max_iter", 1, integer=True)
-    check_in_range(target, "target")
-    check_in_range(tol, "tol", 0, low_inclusive=False)
-    if len(bracket) != 2 or not 0 <= bracket[0] < bracket[1]:
-        raise ValueError(f"bracket must be (low, high) with 0 <= low < high; got {bracket!r}.")
-    check_in_range(max_radius, "max_radius", bracket[1])
-
-
-def _search_edge(family, series, *, target, tol, bracket, max_radius, max_iter, method, washout):
-    _check_edge_args(target, tol, bracket, max_radius, max_iter)
-
-    def exponent_at(radius):
-        return lyapunov_exponent(family(radius), series.series, method=method, washout=washout,
-                                 random_state=_EDGE_DIRECTION_SEED)
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "The driven reservoir's states overflowed")
-        return _bisect_edge(exponent_at, target, tol, tuple(map(float, bracket)),
-                            float(max_radius), max_iter)
 
 
 def edge_of_stability(reservoir, X, target=-0.01, *, tol=2e-3, bracket=(0.0, 1.0),
@@ -637,51 +304,16 @@ def edge_of_stability(reservoir, X, target=-0.01, *, tol=2e-3, bracket=(0.0, 1.0
     True
     """
     series = check_series(X, name="X")
-    _check_reservoir(reservoir)
+    check_reservoir(reservoir)
     base = _with_fixed_weights(reservoir)
     family = _radius_family(base, series.series)
-    radius, exponent = _search_edge(
+    radius, exponent = search_edge(
         family, series, target=target, tol=tol, bracket=bracket, max_radius=max_radius,
         max_iter=max_iter, method=method, washout=washout,
     )
     found = family(radius)
     found.set_params(spectral_radius=float(radius))
     return (found, float(exponent)) if return_exponent else found
-
-
-def scale_to_edge(esn, X, target=-0.01, *, tol=2e-3, bracket=(0.0, 1.0), max_radius=64.0,
-                  max_iter=60, washout=None):
-    """Rescale a fitted ESN's ``W_`` in place to the edge of stability under the input ``X``.
-
-    The fit-time hook of ``ESN(spectral_radius="edge")``: the ESN has drawn
-    its weights with ``W_`` at spectral radius 1; this searches the factor
-    ``r`` (by bisection, as :func:`edge_of_stability`) for which the
-    exponent of the ESN driven by ``X`` is ``target``, and sets
-    ``W_ <- r W_``. Only ``W_`` changes; the parameters are untouched.
-
-    Parameters
-    ----------
-    esn : fitted ESN whose ``W_`` has spectral radius 1
-    X : the input the ESN is fitted on (array, list of series or 3-D array)
-    target, tol, bracket, max_radius, max_iter, washout
-        As in :func:`edge_of_stability`.
-
-    Returns
-    -------
-    float
-        The spectral radius found (store it as ``spectral_radius_``).
-    """
-    if type(esn) is not ESN:
-        raise TypeError(f"esn must be an ESN; got {type(esn).__name__}.")
-    check_is_fitted(esn)
-    series = check_series(X, name="X")
-    unit = copy.copy(esn)
-    radius, _ = _search_edge(
-        lambda r: _rescaled(unit, r), series, target=target, tol=tol, bracket=bracket,
-        max_radius=max_radius, max_iter=max_iter, method="jacobian", washout=washout,
-    )
-    esn.W_ = (unit.W_ * radius).astype(unit.W_.dtype)
-    return float(radius)
 
 
 # -- stability sweep ---------------------------------------------------------------------------
@@ -749,8 +381,6 @@ def stability_sweep(estimator, X, y, spectral_radii, *, validation=0.25, metric=
     >>> list(table.columns)
     ['spectral_radius', 'lyapunov_exponent', 'memory_capacity', 'train_nrmse', 'validation_nrmse']
     """
-    from .model_selection import _check_metric
-
     radii = _check_radii(spectral_radii)
     params = estimator.get_params() if hasattr(estimator, "get_params") else {}
     if "reservoir__spectral_radius" not in params:
@@ -758,7 +388,7 @@ def stability_sweep(estimator, X, y, spectral_radii, *, validation=0.25, metric=
             "estimator must be a ReservoirRegressor or ReservoirForecaster whose reservoir has a "
             "spectral_radius parameter (pass reservoir=ESN(...) explicitly)."
         )
-    metric = _check_metric(metric)
+    metric = check_metric(metric)
     reservoir = _with_fixed_weights(params["reservoir"])
     rows = [
         _sweep_row(clone(estimator).set_params(
@@ -772,16 +402,13 @@ def stability_sweep(estimator, X, y, spectral_radii, *, validation=0.25, metric=
 
 def _sweep_row(model, X, y, *, validation, metric, method, memory_capacity_kwargs, random_state):
     """One row of :func:`stability_sweep` for a model configured with one radius."""
-    from .metrics import memory_capacity
-    from .model_selection import _holdout, _metric_name
-
-    result = _holdout(model, X, y, train_size=None, validation=validation, metric=metric)
+    result = holdout(model, X, y, train_size=None, validation=validation, metric=metric)
     inputs = _driving_input(model, result.X_train, result.y_train)
     capacity = np.nan
     if memory_capacity_kwargs is not False:
         capacity = memory_capacity(model.reservoir, random_state=random_state,
                                    **(memory_capacity_kwargs or {}))
-    name = _metric_name(metric)
+    name = metric_name(metric)
     return {
         "spectral_radius": float(model.reservoir.spectral_radius),
         "lyapunov_exponent": lyapunov_exponent(result.estimator.reservoir_, inputs,

@@ -76,7 +76,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._batching import equal_length_blocks, scatter
-from ._validation import check_bool, check_series, record_n_features
+from ._validation import check_bool, check_series, record_n_features, validate_params
 from .exceptions import NonFiniteStateWarning
 
 __all__ = [
@@ -325,8 +325,12 @@ class BaseReservoir(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
     causal = True
 
     # -- hooks -----------------------------------------------------------------
-    def _check_params(self):  # pragma: no cover - overridden
-        """Validate hyperparameters; raise ValueError naming the bad one."""
+    #: ``{parameter: [constraint, ...]}`` checked at ``fit`` by
+    #: :func:`reservoir._validation.validate_params`; subclasses declare their own.
+    _parameter_constraints: dict = {}
+
+    def _check_params(self):
+        """Checks that involve several parameters, run at fit after the constraint table."""
 
     @abstractmethod
     def _initialize(self, n_features, rng):
@@ -394,10 +398,11 @@ class BaseReservoir(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         -------
         self
         """
+        validate_params(self)
         self._check_params()
         series = check_series(X, name="X", dtype=self._dtype)
         record_n_features(self, series, reset=True)
-        rng = check_random_state(self.random_state)
+        rng = check_random_state(getattr(self, "random_state", None))
         self._initialize(series.n_features, rng)
         # Seed of the state-noise stream: every run with the same seed sees the same noise.
         self.noise_seed_ = int(rng.randint(0, 2**31 - 1))

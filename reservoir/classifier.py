@@ -29,18 +29,21 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from ._batching import group_by_length
-from ._scaling import SeriesScaler, check_scale
+from ._batching import equal_length_blocks, scatter
+from ._scaling import SeriesScaler
 from ._validation import (
+    BOOLEAN,
+    Interval,
+    Options,
     SeriesSet,
     check_bool,
-    check_in_range,
     check_series,
     check_washout,
     record_n_features,
+    validate_params,
 )
 from .base import RandomStreams
-from .estimators import _ReservoirModel, _StateMonitor
+from .estimators import _ReservoirModel
 from .readouts import RidgeReadout
 
 __all__ = ["ReservoirClassifier", "POOLINGS"]
@@ -164,6 +167,13 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
     """
 
     _default_reservoir_params = {"input_scaling": 1.0}
+    _parameter_constraints = {
+        **_ReservoirModel._parameter_constraints,
+        "pooling": [Options(*POOLINGS)],
+        "per_step": [BOOLEAN],
+        "model_space_components": [Interval("integer", 1, None), None],
+        "model_space_alpha": [Interval("real", 0, None)],
+    }
 
     def __init__(self, reservoir=None, readout=None, pooling="last", washout=0, per_step=False,
                  include_input=False, model_space_components=10, model_space_alpha=1.0,
@@ -180,14 +190,10 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
         self.random_state = random_state
 
     # -- validation ---------------------------------------------------------------------------
-    def _check_params(self):
-        if self.pooling not in POOLINGS:
-            raise ValueError(f"pooling must be one of {POOLINGS}; got {self.pooling!r}.")
-        check_bool(self.per_step, "per_step")
-        if self.model_space_components is not None:
-            check_in_range(self.model_space_components, "model_space_components", 1, integer=True)
-        check_in_range(self.model_space_alpha, "model_space_alpha", 0)
-        check_scale(self.scale)
+    def _expected_failed_checks(self) -> dict[str, str]:
+        if not self.per_step:
+            return {}  # pooled: a 2-D X is n independent length-1 series, so row checks hold
+        return super()._expected_failed_checks()
 
     @property
     def _model_space(self):
@@ -262,11 +268,10 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
             )
 
     # -- features ----------------------------------------------------------------------------
-    def _batches(self, members, length):
-        """Split series of one length into batches of at most STATE_BLOCK_VALUES state values."""
+    def _max_batch(self, length):
+        """Series of ``length`` steps simulated at once: at most STATE_BLOCK_VALUES state values."""
         per_series = max(length * self.reservoir_.n_features_out_, 1)
-        size = max(STATE_BLOCK_VALUES // per_series, 1)
-        return [members[i:i + size] for i in range(0, len(members), size)]
+        return max(STATE_BLOCK_VALUES // per_series, 1)
 
     def _feature_blocks(self, series, washout, sources, monitor=None, noise=False):
         """Yield (positions, features (B, T - washout, F)) for batches of equal-length series.
@@ -278,15 +283,14 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
         by its values as the caller gave them (``sources``, before scaling),
         whatever batch it is in.
         """
-        for length, members in group_by_length([len(s) for s in series]).items():
-            for batch in self._batches(members, length):
-                U = np.stack([series[i] for i in batch])
-                start = self.reservoir_.default_state(len(batch))
-                streams = RandomStreams.of([sources[i] for i in batch], state_noise=noise)
-                states, _ = self.reservoir_.simulate(U, start, rng=streams)
-                if monitor is not None:
-                    monitor.observe(states[:, washout:])
-                yield batch, self._features(states, U)[:, washout:]
+        max_batch = self._max_batch(max(len(s) for s in series))
+        for batch, U, batch_sources in equal_length_blocks(series, sources, max_batch=max_batch):
+            start = self.reservoir_.default_state(len(batch))
+            streams = RandomStreams.of(list(batch_sources), state_noise=noise)
+            states, _ = self.reservoir_.simulate(U, start, rng=streams)
+            if monitor is not None:
+                monitor.observe(states[:, washout:])
+            yield batch, self._features(states, U)[:, washout:]
         if monitor is not None:
             monitor.warn_if_saturated()
 
@@ -329,11 +333,7 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
 
     def _pooled(self, blocks, n_series):
         """Pooled vectors (n_series, P) from the feature blocks, in series order."""
-        pooled = [None] * n_series
-        for batch, F in blocks:
-            for i, vector in zip(batch, self._pool(F), strict=True):
-                pooled[i] = vector
-        return np.stack(pooled)
+        return np.stack(scatter(n_series, ((batch, self._pool(F)) for batch, F in blocks)))
 
     # -- fitting ------------------------------------------------------------------------------
     def fit(self, X, y):
@@ -353,7 +353,7 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        self._check_params()
+        validate_params(self)
         Xs = self._check_X(X)
         labels = (self._check_step_labels(y, Xs) if self.per_step
                   else self._check_series_labels(y, Xs))
@@ -380,7 +380,7 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
         return self
 
     def _fit_pooled(self, series, labels, washout, sources):
-        blocks = self._feature_blocks(series, washout, sources, _StateMonitor(self.reservoir_),
+        blocks = self._feature_blocks(series, washout, sources, self._state_monitor(),
                                       noise=True)
         self.projection_ = None
         if self._model_space:
@@ -394,7 +394,7 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
             (F.reshape(-1, F.shape[-1]),
              np.concatenate([labels[i][washout:] for i in batch])[:, None])
             for batch, F in self._feature_blocks(series, washout, sources,
-                                                 _StateMonitor(self.reservoir_), noise=True)
+                                                 self._state_monitor(), noise=True)
         )
         self._fit_readout(blocks)
 
@@ -411,13 +411,12 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
             blocks = self._feature_blocks(inputs, self._check_washout(Xs), Xs.series,
                                           noise=noise)
             return call(self._pooled(blocks, len(Xs)))
-        outputs = [None] * len(Xs)
-        for batch, F in self._feature_blocks(inputs, 0, Xs.series, noise=noise):
+        def per_step(F):
             out = np.asarray(call(F.reshape(-1, F.shape[-1])))
-            out = out.reshape(*F.shape[:2], *out.shape[1:])
-            for j, i in enumerate(batch):
-                outputs[i] = out[j]
-        return Xs.restore(outputs)
+            return out.reshape(*F.shape[:2], *out.shape[1:])
+
+        blocks = self._feature_blocks(inputs, 0, Xs.series, noise=noise)
+        return Xs.restore(scatter(len(Xs), ((batch, per_step(F)) for batch, F in blocks)))
 
     def predict(self, X, noise=False):
         """Predict one label per series (or per step with ``per_step=True``).

@@ -1,4 +1,6 @@
-"""Echo state networks: the leaky-tanh reservoir and its deep and bidirectional variants.
+"""Echo state network: the leaky-tanh reservoir (:class:`ESN`).
+
+Its deep and bidirectional compositions are in :mod:`reservoir.composite`.
 
 The update is the leaky-integrator ESN of Jaeger et al. (2007)::
 
@@ -10,19 +12,30 @@ matrix rescaled to ``spectral_radius``, ``a`` the leak rate.
 
 from __future__ import annotations
 
-import numbers
+import copy
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from ._validation import check_bool, check_in_range
+from ._stability import scale_to_edge
+from ._validation import RANDOM_STATE, Interval, Options
 from .base import SATURATION_LEVEL, BaseReservoir, RandomStreams, check_rng
 from .exceptions import ReservoirWarning
-from .weights import TOPOLOGIES, input_matrix, reservoir_matrix, scale_to_spectral_radius
+from .weights import (
+    DTYPE,
+    INPUT_DISTRIBUTIONS,
+    INPUT_SCALING,
+    TOPOLOGIES,
+    WEIGHT_DISTRIBUTIONS,
+    input_matrix,
+    reservoir_matrix,
+    scale_to_spectral_radius,
+)
 
 try:  # SciPy's CSR kernels computing ``out += W @ x`` without allocating; see ESN._loop.
     from scipy.sparse._sparsetools import csr_matvec as _csr_matvec
@@ -30,7 +43,7 @@ try:  # SciPy's CSR kernels computing ``out += W @ x`` without allocating; see E
 except ImportError:  # pragma: no cover - private API moved
     _csr_matvec = _csr_matvecs = None
 
-__all__ = ["ESN"]
+__all__ = ["ESN", "product_accumulator", "saturated_count"]
 
 _ACTIVATIONS = ("tanh", "identity")
 #: Density of W above which the time loop uses a dense product instead of SciPy's
@@ -181,29 +194,28 @@ class ESN(BaseReservoir):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
+    _parameter_constraints = {
+        "n_units": [Interval("integer", 1)],
+        "spectral_radius": [Interval("real", 0), Options("edge")],
+        "leak_rate": [Interval("real", 0, 1, closed="right")],
+        "input_scaling": INPUT_SCALING,
+        "bias_scaling": [Interval("real", 0)],
+        "n_connections": [Interval("integer", 1)],
+        "connectivity": [Interval("real", 0, 1, closed="right"), None],
+        "topology": [Options(*TOPOLOGIES)],
+        "weight_distribution": [Options(*WEIGHT_DISTRIBUTIONS)],
+        "input_distribution": [Options(*INPUT_DISTRIBUTIONS)],
+        "input_connectivity": [Interval("real", 0, 1, closed="right"), None],
+        "activation": [Options(*_ACTIVATIONS)],
+        "state_noise": [Interval("real", 0)],
+        "dtype": DTYPE,
+        "n_jobs": [Interval("integer", 1), Options(-1), None],
+        "random_state": [RANDOM_STATE],
+    }
+
     # -- hooks ---------------------------------------------------------------------
     def _check_params(self):
-        check_in_range(self.n_units, "n_units", 1, integer=True)
-        if not self._radius_at_edge():
-            if not isinstance(self.spectral_radius, numbers.Real) or self.spectral_radius < 0:
-                raise ValueError(
-                    f"spectral_radius must be a number >= 0 or 'edge'; got "
-                    f"{self.spectral_radius!r}."
-                )
-            check_in_range(self.spectral_radius, "spectral_radius", 0)
-        check_in_range(self.leak_rate, "leak_rate", 0, 1, low_inclusive=False)
-        check_in_range(self.bias_scaling, "bias_scaling", 0)
-        check_in_range(self.state_noise, "state_noise", 0)
-        if self.topology not in TOPOLOGIES:
-            raise ValueError(f"topology must be one of {TOPOLOGIES}; got {self.topology!r}.")
-        if self.activation not in _ACTIVATIONS:
-            raise ValueError(
-                f"activation must be one of {_ACTIVATIONS}; got {self.activation!r}."
-            )
-        resolve = self._dtype  # noqa: F841 - validates dtype
-        if self.n_jobs is not None and (not isinstance(self.n_jobs, numbers.Integral)
-                                        or self.n_jobs == 0 or self.n_jobs < -1):
-            raise ValueError(f"n_jobs must be None, -1 or a positive integer; got {self.n_jobs!r}.")
+        """Nothing beyond ``_parameter_constraints`` (checked by ``fit``)."""
 
     def _radius_at_edge(self):
         return isinstance(self.spectral_radius, str) and self.spectral_radius == "edge"
@@ -227,8 +239,6 @@ class ESN(BaseReservoir):
         """
         super().fit(X, y)
         if self._radius_at_edge():
-            from .analysis import scale_to_edge
-
             self.spectral_radius_ = scale_to_edge(self, X)
         else:
             self.spectral_radius_ = float(self.spectral_radius)
@@ -275,16 +285,25 @@ class ESN(BaseReservoir):
 
     def saturated_count(self, states):
         """Number of state values with ``|x| > SATURATION_LEVEL`` (tanh), else None."""
-        return _saturated_count(self.activation, states)
+        return saturated_count(self.activation, states)
 
-    def _loop_matrix(self, batch=1):
+    def loop_matrix(self, batch=1):
         """W in the format that is fastest for the time loop of ``batch`` series.
 
         Sparse (CSR) unless W is dense enough for a BLAS product to win; see
         ``DENSE_LOOP_MIN_DENSITY``. A dense copy is made once per ``W_`` and
         kind, not at every ``simulate`` call (closed-loop forecasting calls it
-        once per step); replacing ``W_`` (as :mod:`reservoir.analysis` does)
-        starts a fresh cache.
+        once per step); replacing ``W_`` (as :meth:`scaled_copy` does) starts
+        a fresh cache.
+
+        Parameters
+        ----------
+        batch : int, default=1
+            Number of series advanced together.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix or ndarray of shape (n_units, n_units)
         """
         W = self.W_
         if not sp.issparse(W):
@@ -297,6 +316,69 @@ class ESN(BaseReservoir):
             dense = W.nnz > DENSE_LOOP_MIN_DENSITY[kind] * W.shape[0] * W.shape[1]
             cache[1][kind] = W.toarray() if dense else W
         return cache[1][kind]
+
+    def jacobian_factors(self, states, initial_state):
+        """The Jacobian of the update along a trajectory, in factored form.
+
+        The derivative of ``x[t]`` with respect to ``x[t-1]`` is
+        ``J[t] = (1 - a) I + diag(gains[:, t]) W`` with
+        ``gains = a f'(pre[t])``. The derivative of the activation is read off
+        the states themselves, ``f(pre[t]) = (x[t] - (1 - a) x[t-1]) / a``, so
+        state noise inside the activation is accounted for without redrawing
+        it. Used by :func:`reservoir.analysis.lyapunov_exponent` (method
+        ``"jacobian"``).
+
+        Parameters
+        ----------
+        states : ndarray of shape (B, T, n_units)
+            States of a run of :meth:`simulate` ...
+        initial_state : ndarray of shape (B, n_units)
+            ... started from these states.
+
+        Returns
+        -------
+        keep : float
+            ``1 - leak_rate``.
+        gains : ndarray of shape (B, T, n_units)
+        W : scipy.sparse.csr_matrix or ndarray of shape (n_units, n_units)
+            The recurrent weights in float64.
+        """
+        check_is_fitted(self)
+        states = np.asarray(states, dtype=np.float64)
+        leak = float(self.leak_rate)
+        if self.activation == "tanh":
+            start = np.asarray(initial_state, dtype=np.float64)
+            previous = np.concatenate([start[:, None, :], states[:, :-1]], axis=1)
+            activated = (states - (1.0 - leak) * previous) / leak
+            gains = leak * (1.0 - activated**2)
+        else:
+            gains = np.full(states.shape, leak)
+        return 1.0 - leak, gains, self.loop_matrix().astype(np.float64)
+
+    def scaled_copy(self, factor):
+        """A shallow copy of this fitted ESN with its recurrent weights ``W_`` times ``factor``.
+
+        An ESN fitted with ``spectral_radius=1`` and scaled by ``r`` has the
+        weights of the same ESN fitted with ``spectral_radius=r`` (up to
+        rounding): the edge-of-stability search
+        (:func:`reservoir.analysis.edge_of_stability`) draws the weights once
+        and rescales them. The input weights and bias are shared with this
+        ESN, which is not modified; ``spectral_radius_`` is scaled when set.
+
+        Parameters
+        ----------
+        factor : float >= 0
+
+        Returns
+        -------
+        ESN
+        """
+        check_is_fitted(self)
+        scaled = copy.copy(self)
+        scaled.W_ = (self.W_ * factor).astype(self.W_.dtype)
+        if hasattr(self, "spectral_radius_"):
+            scaled.spectral_radius_ = self.spectral_radius_ * factor
+        return scaled
 
     def __getstate__(self):
         """Pickled (and :mod:`reservoir.io`) state without the loop-matrix cache.
@@ -433,7 +515,7 @@ class ESN(BaseReservoir):
         leak = float(self.leak_rate)
         keep = 1.0 - leak
         nonlinear = self.activation == "tanh"
-        add_product = _product_accumulator(self._loop_matrix(batch), batch)
+        add_product = product_accumulator(self.loop_matrix(batch), batch)
         scratch = np.empty_like(x)
         for t in range(n_steps):
             current = load(t)
@@ -449,10 +531,23 @@ class ESN(BaseReservoir):
             x = current
 
 
-def _product_accumulator(W, n_batch):
-    """A function ``add(x, out, scratch)`` doing ``out += W @ x``.
+def product_accumulator(W, n_batch):
+    """A function ``add(x, out, scratch)`` doing ``out += W @ x``, the product of the time loop.
 
-    ``x`` and ``out`` are (N,) vectors for one series, (N, B) blocks for B.
+    For a sparse ``W`` it calls SciPy's CSR kernels, which accumulate into
+    ``out`` without allocating; for a dense one a BLAS product into
+    ``scratch``. :mod:`reservoir.benchmark.speed` times it directly.
+
+    Parameters
+    ----------
+    W : scipy.sparse.csr_matrix or ndarray of shape (N, N)
+    n_batch : int
+        Number of series: ``x`` and ``out`` are (N,) vectors for one series,
+        (N, B) blocks for B.
+
+    Returns
+    -------
+    callable
     """
     if not sp.issparse(W):
         def add_dense(x, out, scratch):
@@ -476,375 +571,18 @@ def _product_accumulator(W, n_batch):
     return add_sparse_block
 
 
-def _saturated_count(activation, states):
-    """Values of tanh states beyond ``SATURATION_LEVEL``; None for a linear reservoir."""
+def saturated_count(activation, states):
+    """Values of tanh states beyond ``SATURATION_LEVEL``; None for a linear reservoir.
+
+    Parameters
+    ----------
+    activation : {"tanh", "identity"}
+    states : ndarray
+
+    Returns
+    -------
+    int or None
+    """
     if activation != "tanh":
         return None
     return int(np.count_nonzero(np.abs(states) > SATURATION_LEVEL))
-
-
-# ============================================================================================
-# Deep and bidirectional reservoirs
-# ============================================================================================
-from sklearn.base import clone  # noqa: E402  (imports kept with the section that needs them)
-
-from .base import resolve_dtype  # noqa: E402
-
-__all__ += ["DeepESN", "BidirectionalESN"]
-
-#: DeepESN parameters that take one value per layer (a scalar applies to every layer).
-_PER_LAYER_PARAMS = ("n_units", "spectral_radius", "leak_rate", "input_scaling", "bias_scaling")
-#: DeepESN parameters shared by every layer, passed unchanged to each layer's ESN.
-_SHARED_LAYER_PARAMS = (
-    "n_connections", "connectivity", "topology", "weight_distribution", "input_distribution",
-    "input_connectivity", "activation", "state_noise", "dtype",
-)
-_ALIGNMENTS = ("time", "reading")
-
-
-def _fit_to_n_features(reservoir, n_features):
-    """Draw a reservoir's weights for ``n_features`` inputs (``fit`` only reads the width)."""
-    return reservoir.fit(np.zeros((1, n_features)))
-
-
-def _split_state(state, sizes):
-    """Split (B, sum(sizes)) internal states into one (B, size) block per part."""
-    return np.split(np.asarray(state), np.cumsum(sizes)[:-1], axis=1)
-
-
-class DeepESN(BaseReservoir):
-    """A stack of leaky-tanh reservoirs, each driven by the states of the one below.
-
-    Layer 0 reads the input series; layer ``l > 0`` reads the state sequence of
-    layer ``l - 1`` at the same time step. The features handed to the readout
-    are the states of all layers, concatenated in layer order, so that the
-    readout sees the multiple time scales of the stack (Gallicchio, Micheli &
-    Pedrelli 2017, "Deep reservoir computing: a critical experimental
-    analysis", Neurocomputing 268:87-99).
-
-    Parameters
-    ----------
-    n_layers : int, default=2
-        Number of layers.
-    n_units : int or list of int, default=100
-        Units per layer: one value for every layer, or a list of ``n_layers`` values.
-    spectral_radius : float or list of float, default=0.9
-        Spectral radius of each layer's recurrent matrix (scalar or per layer).
-    leak_rate : float or list of float, default=1.0
-        Leak rate of each layer (scalar or per layer); decreasing leak rates
-        up the stack give increasingly slow layers.
-    input_scaling : float or list, default=1.0
-        Scale of each layer's input weights: for layer 0 the weights from the
-        input series, for layer ``l > 0`` the inter-layer weights from layer
-        ``l - 1``. A list gives one entry per layer (the entry of layer 0 may
-        itself be an array with one scale per input feature).
-    bias_scaling : float or list of float, default=0.0
-        Bias scale of each layer (scalar or per layer).
-    n_connections, connectivity, topology, weight_distribution, input_distribution, \
-input_connectivity, activation, state_noise, dtype
-        Shared by all layers; see :class:`ESN`.
-    random_state : int, RandomState instance or None
-        Seeds every layer (one seed per layer is drawn from it) and the noise.
-
-    Attributes
-    ----------
-    layers_ : list of ESN
-        The fitted layers, bottom first.
-    n_features_in_ : int
-    n_features_out_ : int
-        Total number of units, ``sum(n_units)``.
-    final_state_ : ndarray
-        Last state(s) of the most recent :meth:`transform` (all layers, concatenated).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from reservoir import DeepESN
-    >>> u = np.sin(np.linspace(0, 20, 200))
-    >>> deep = DeepESN(n_layers=3, n_units=[50, 30, 20], leak_rate=[1.0, 0.5, 0.2],
-    ...                random_state=0)
-    >>> deep.fit_transform(u).shape
-    (200, 100)
-    """
-
-    def __init__(
-        self,
-        n_layers=2,
-        n_units=100,
-        spectral_radius=0.9,
-        leak_rate=1.0,
-        input_scaling=1.0,
-        bias_scaling=0.0,
-        n_connections=10,
-        connectivity=None,
-        topology="random",
-        weight_distribution="normal",
-        input_distribution="uniform",
-        input_connectivity=None,
-        activation="tanh",
-        state_noise=0.0,
-        dtype="float64",
-        random_state=None,
-    ):
-        self.n_layers = n_layers
-        self.n_units = n_units
-        self.spectral_radius = spectral_radius
-        self.leak_rate = leak_rate
-        self.input_scaling = input_scaling
-        self.bias_scaling = bias_scaling
-        self.n_connections = n_connections
-        self.connectivity = connectivity
-        self.topology = topology
-        self.weight_distribution = weight_distribution
-        self.input_distribution = input_distribution
-        self.input_connectivity = input_connectivity
-        self.activation = activation
-        self.state_noise = state_noise
-        self.dtype = dtype
-        self.random_state = random_state
-
-    def _check_params(self):
-        check_in_range(self.n_layers, "n_layers", 1, integer=True)
-        for name in _PER_LAYER_PARAMS:
-            self._per_layer(name)
-        resolve = self._dtype  # noqa: F841 - validates dtype
-
-    def _per_layer(self, name):
-        """The value of a per-layer parameter as a list of ``n_layers`` entries."""
-        value = getattr(self, name)
-        if isinstance(value, (list, tuple, np.ndarray)):
-            if len(value) != self.n_layers:
-                raise ValueError(
-                    f"{name} must be a scalar or hold one value per layer "
-                    f"(n_layers={self.n_layers}); got {len(value)} values."
-                )
-            return list(value)
-        return [value] * self.n_layers
-
-    def _layer_params(self, layer):
-        """Keyword arguments of the ESN of one layer."""
-        params = {name: self._per_layer(name)[layer] for name in _PER_LAYER_PARAMS}
-        params.update({name: getattr(self, name) for name in _SHARED_LAYER_PARAMS})
-        return params
-
-    def _initialize(self, n_features, rng):
-        self.layers_ = []
-        for layer in range(self.n_layers):
-            esn = ESN(**self._layer_params(layer), random_state=rng.randint(0, 2**31 - 1))
-            try:
-                _fit_to_n_features(esn, n_features)
-            except ValueError as exc:
-                raise ValueError(f"layer {layer} of DeepESN: {exc}") from exc
-            self.layers_.append(esn)
-            n_features = esn.n_features_out_
-        self.n_features_out_ = sum(esn.n_features_out_ for esn in self.layers_)
-
-    def _layer_sizes(self):
-        return [esn._state_size() for esn in self.layers_]
-
-    def _state_size(self):
-        return sum(self._layer_sizes())
-
-    def saturated_count(self, states):
-        """Number of state values with ``|x| > SATURATION_LEVEL`` (tanh layers), else None."""
-        return _saturated_count(self.activation, states)
-
-    def simulate(self, inputs, state, rng=None):
-        """Advance a block of equal-length series through the stack, bottom layer first.
-
-        Parameters
-        ----------
-        inputs : ndarray of shape (B, T, n_features_in_)
-        state : ndarray of shape (B, n_features_out_)
-            Internal states of all layers, concatenated in layer order.
-        rng : RandomStreams, numpy Generator or None
-            Source of state noise, passed to every layer (see :meth:`ESN.simulate`);
-            each layer draws with its own seed.
-
-        Returns
-        -------
-        states : ndarray of shape (B, T, n_features_out_)
-        final_state : ndarray of shape (B, n_features_out_)
-        """
-        rng = check_rng(rng, len(inputs))
-        layer_input = inputs
-        outputs, finals = [], []
-        starts = _split_state(state, self._layer_sizes())
-        for esn, start in zip(self.layers_, starts, strict=True):
-            layer_input, final = esn.simulate(layer_input, start, rng=rng)
-            outputs.append(layer_input)
-            finals.append(final)
-        return np.concatenate(outputs, axis=-1), np.concatenate(finals, axis=-1)
-
-
-class BidirectionalESN(BaseReservoir):
-    """Reads each series forwards and backwards and concatenates the two state sequences.
-
-    A forward reservoir reads ``u[0], ..., u[T-1]``; a backward reservoir reads
-    ``u[T-1], ..., u[0]``. Their features are concatenated, forward first, so
-    the readout sees the past and the future of each step (Bianchi, Scardapane,
-    Løkse & Jenssen 2020, "Reservoir computing approaches for representation
-    and classification of multivariate time series", IEEE TNNLS 32(5)). The
-    reservoir reads the future of the series: it is not causal
-    (``causal = False``), so forecasters refuse it; use it in a
-    :class:`~reservoir.ReservoirClassifier` or for offline per-step tasks in a
-    :class:`~reservoir.ReservoirRegressor`.
-
-    Parameters
-    ----------
-    reservoir : reservoir transformer, optional
-        The (causal) reservoir run in each direction: an :class:`ESN`,
-        :class:`DeepESN`, :class:`~reservoir.LSM`, ... Cloned at fit; its
-        parameters are reachable as ``reservoir__<name>``. Default
-        ``ESN(random_state=random_state)``.
-    share_weights : bool, default=True
-        True: both directions use the same fitted reservoir (same weights), as
-        in Bianchi et al. (2020). False: the backward reservoir is a second
-        clone whose ``random_state`` is drawn from ``random_state``, so its
-        weights are independent; set ``random_state`` for reproducible results.
-    alignment : {"time", "reading"}, default="time"
-        How the backward features are lined up with the forward ones.
-
-        - ``"time"``: row ``t`` holds the forward state after ``u[:t+1]`` and
-          the backward state after ``u[t:]``: both describe step ``t``. Use it
-          for per-step tasks (segmentation, event detection).
-        - ``"reading"``: row ``k`` holds the states of both reservoirs after
-          each has read ``k + 1`` values, as in Bianchi et al. (2020). The last
-          row then summarises the whole series in both directions, which is
-          what last-state pooling of a classifier needs.
-    random_state : int, RandomState instance or None
-        Seed of the default reservoir and of the independent backward reservoir
-        (a given ``reservoir`` keeps its own seed for the forward direction).
-
-    Attributes
-    ----------
-    forward_, backward_ : fitted reservoirs
-        The same object when ``share_weights=True``.
-    n_features_in_ : int
-    n_features_out_ : int
-        Forward plus backward features.
-
-    Notes
-    -----
-    :meth:`simulate` reads the block it is given backwards: give it whole
-    series. The internal state (``initial_state``/``final_state_``) is the
-    forward state followed by the backward one; the backward part ends, after a
-    run, in the state reached after reading the series down to its first step.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from reservoir import ESN, BidirectionalESN
-    >>> u = np.sin(np.linspace(0, 20, 200))
-    >>> bi = BidirectionalESN(ESN(n_units=50, random_state=0)).fit(u)
-    >>> bi.transform(u).shape
-    (200, 100)
-    """
-
-    causal = False
-
-    def __init__(self, reservoir=None, share_weights=True, alignment="time", random_state=None):
-        self.reservoir = reservoir
-        self.share_weights = share_weights
-        self.alignment = alignment
-        self.random_state = random_state
-
-    @property
-    def _dtype(self):
-        return resolve_dtype(getattr(self.reservoir, "dtype", "float64"))
-
-    def _check_params(self):
-        check_bool(self.share_weights, "share_weights")
-        if self.alignment not in _ALIGNMENTS:
-            raise ValueError(f"alignment must be one of {_ALIGNMENTS}; got {self.alignment!r}.")
-        if self.reservoir is not None and not isinstance(self.reservoir, BaseReservoir):
-            raise TypeError(
-                "reservoir must be a reservoir (a reservoir.base.BaseReservoir such as ESN); "
-                f"got {type(self.reservoir).__name__}."
-            )
-
-    def _initialize(self, n_features, rng):
-        template = self.reservoir if self.reservoir is not None else ESN(
-            random_state=self.random_state
-        )
-        self.forward_ = _fit_to_n_features(clone(template), n_features)
-        if self.share_weights:
-            self.backward_ = self.forward_
-        else:
-            backward = clone(template).set_params(random_state=rng.randint(0, 2**31 - 1))
-            self.backward_ = _fit_to_n_features(backward, n_features)
-        self.n_features_out_ = self.forward_.n_features_out_ + self.backward_.n_features_out_
-
-    def __getstate__(self):
-        """Pickled state; a backward reservoir shared with the forward one is stored once."""
-        state = dict(super().__getstate__())  # a copy, not self.__dict__
-        if "backward_" in state and state["backward_"] is state.get("forward_"):
-            del state["backward_"]
-            state["_backward_is_forward"] = True
-        return state
-
-    def __setstate__(self, state):
-        state = dict(state)
-        if state.pop("_backward_is_forward", False):
-            state["backward_"] = state["forward_"]
-        super().__setstate__(state)
-
-    def _state_sizes(self):
-        return [self.forward_._state_size(), self.backward_._state_size()]
-
-    def _state_size(self):
-        return sum(self._state_sizes())
-
-    def saturated_count(self, states):
-        """Saturated state values of both directions (None if the reservoir does not saturate)."""
-        return self.forward_.saturated_count(states)
-
-    def default_state(self, batch_size):
-        """Resting states of the forward and backward reservoirs, concatenated.
-
-        Parameters
-        ----------
-        batch_size : int
-
-        Returns
-        -------
-        ndarray of shape (batch_size, S)
-        """
-        return np.concatenate(
-            [self.forward_.default_state(batch_size), self.backward_.default_state(batch_size)],
-            axis=1,
-        )
-
-    def simulate(self, inputs, state, rng=None):
-        """Read a block of equal-length series forwards and backwards.
-
-        Parameters
-        ----------
-        inputs : ndarray of shape (B, T, n_features_in_)
-            Whole series: the backward reservoir starts at their last step.
-        state : ndarray of shape (B, S)
-            Forward internal state followed by the backward one.
-        rng : RandomStreams, numpy Generator or None
-            Source of the random draws of both directions (see
-            :mod:`reservoir.base`); per-series streams give the backward pass
-            streams of its own (:meth:`RandomStreams.derived`), so that the two
-            directions draw independently even when they share weights.
-
-        Returns
-        -------
-        states : ndarray of shape (B, T, n_features_out_)
-        final_state : ndarray of shape (B, S)
-        """
-        rng = check_rng(rng, len(inputs))
-        if rng is None:  # the streams of the series themselves, as for a causal reservoir
-            rng = RandomStreams.of(inputs)
-        backward_rng = rng.derived(1) if isinstance(rng, RandomStreams) else rng
-        forward_start, backward_start = _split_state(state, self._state_sizes())
-        forward, forward_final = self.forward_.simulate(inputs, forward_start, rng=rng)
-        backward, backward_final = self.backward_.simulate(
-            np.ascontiguousarray(inputs[:, ::-1]), backward_start, rng=backward_rng
-        )
-        if self.alignment == "time":
-            backward = backward[:, ::-1]
-        states = np.concatenate([forward, backward], axis=-1)
-        return states, np.concatenate([forward_final, backward_final], axis=-1)

@@ -20,25 +20,23 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
-from ._batching import group_by_length
-from ._forecast import (
-    check_divergence_factor,
-    check_exogenous,
-    check_future_exogenous,
-    check_n_steps,
-    format_forecast,
-    training_range,
-    warn_if_diverged,
-)
-from ._scaling import SeriesScaler, check_scale
+from ._batching import equal_length_blocks
+from ._forecaster import BaseForecaster, ForecastLayout
+from ._scaling import SCALINGS, SeriesScaler
 from ._scoring import SequenceRegressorMixin
 from ._validation import (
-    SeriesSet,
+    BOOLEAN,
+    RANDOM_STATE,
+    InstanceOf,
+    Interval,
+    Options,
+    Satisfies,
     check_bool,
     check_series,
     check_supervised_series,
     check_washout,
     record_n_features,
+    validate_params,
 )
 from .base import (
     SATURATION_LEVEL,
@@ -73,6 +71,14 @@ def expected_failed_checks(estimator) -> dict[str, str]:
     -------
     dict of str -> str
     """
+    own = getattr(estimator, "_expected_failed_checks", None)
+    if own is not None:
+        return own()
+    return _sequence_failed_checks(estimator)
+
+
+def _sequence_failed_checks(estimator) -> dict[str, str]:
+    """The checks every sequence model fails (reservoirs also record their final state)."""
     sequence = {
         "check_methods_subset_invariance": (
             "rows are time steps: the output at a step depends on the steps before it"
@@ -82,11 +88,6 @@ def expected_failed_checks(estimator) -> dict[str, str]:
         ),
         "check_fit1d": "a 1-D array is one univariate series by the library's data conventions",
     }
-    from .base import BaseReservoir
-    from .classifier import ReservoirClassifier
-
-    if isinstance(estimator, ReservoirClassifier) and not estimator.per_step:
-        return {}  # pooled: a 2-D X is n independent length-1 series, so row checks hold
     if isinstance(estimator, BaseReservoir):
         sequence["check_dict_unchanged"] = (
             "transform records the final reservoir state in final_state_ so a run can be continued"
@@ -95,7 +96,10 @@ def expected_failed_checks(estimator) -> dict[str, str]:
 
 
 class _StateMonitor:
-    """Watches the training states of one fit: refuses non-finite ones, counts saturated ones."""
+    """Watches the training states of one fit: refuses non-finite ones, counts saturated ones.
+
+    Obtained through :meth:`_ReservoirModel._state_monitor`.
+    """
 
     def __init__(self, reservoir):
         self.reservoir = reservoir
@@ -130,27 +134,38 @@ class _StateMonitor:
         )
 
 
+def _has_fit_and_predict(value):
+    return hasattr(value, "fit") and hasattr(value, "predict")
+
+
 class _ReservoirModel(BaseEstimator):
     """Shared machinery: building the reservoir and readout, feature blocks, readout calls."""
 
+    #: Constraints of the parameters every reservoir estimator has (see validate_params).
+    _parameter_constraints: dict = {
+        "reservoir": [InstanceOf(BaseReservoir, description=(
+            "a reservoir (a reservoir.base.BaseReservoir such as ESN, LSM or DeepESN; the "
+            "trained part goes in readout=)")), None],
+        "readout": [Satisfies(_has_fit_and_predict, (
+            "a scikit-learn estimator with fit and predict (e.g. RidgeReadout, Ridge)")), None],
+        "washout": [Interval("integer", 0, None)],
+        "include_input": [BOOLEAN],
+        "scale": [Options(*(s for s in SCALINGS if s is not None)), None],
+        "random_state": [RANDOM_STATE],
+    }
     #: ESN parameters of the default reservoir (``reservoir=None``) besides the ESN's defaults.
     _default_reservoir_params: dict = {}
 
+    def _state_monitor(self):
+        """A fresh watcher of one fit's training states: refuses non-finite, counts saturated."""
+        return _StateMonitor(self.reservoir_)
+
+    def _expected_failed_checks(self) -> dict[str, str]:
+        """The scikit-learn checks this estimator fails by nature (see expected_failed_checks)."""
+        return _sequence_failed_checks(self)
+
     def _build(self, inputs: list):
         """Clone and fit the reservoir on ``inputs``; clone the readout."""
-        check_bool(self.include_input, "include_input")
-        if self.reservoir is not None and not isinstance(self.reservoir, BaseReservoir):
-            raise TypeError(
-                "reservoir must be a reservoir (a reservoir.base.BaseReservoir such as ESN, "
-                f"LSM or DeepESN); got {type(self.reservoir).__name__}. The trained part goes "
-                "in readout=."
-            )
-        if self.readout is not None and not (hasattr(self.readout, "fit")
-                                             and hasattr(self.readout, "predict")):
-            raise TypeError(
-                "readout must be a scikit-learn estimator with fit and predict (e.g. "
-                f"RidgeReadout, Ridge); got {type(self.readout).__name__}."
-            )
         reservoir = self.reservoir if self.reservoir is not None else ESN(
             random_state=self.random_state, **self._default_reservoir_params
         )
@@ -180,10 +195,9 @@ class _ReservoirModel(BaseEstimator):
         training series, change in their last bits with the order of the
         series, and so would a key computed after scaling.
         """
-        monitor = _StateMonitor(self.reservoir_)
-        for length, members in group_by_length([len(u) for u in inputs]).items():
-            U = np.stack([inputs[i] for i in members])
-            Y = np.stack([targets[i] for i in members])
+        monitor = self._state_monitor()
+        for members, U, Y in equal_length_blocks(inputs, targets):
+            length = U.shape[1]
             state = self.reservoir_.default_state(len(members))
             streams = RandomStreams.of([sources[i] for i in members], state_noise=True)
             # A non-causal (bidirectional) reservoir must see each series whole.
@@ -298,7 +312,7 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
         -------
         self
         """
-        check_scale(self.scale)
+        validate_params(self)
         Xs, ys, washout = check_supervised_series(self, X, y, self.washout)
         record_n_features(self, Xs, reset=True)
         self.n_outputs_ = ys.n_features
@@ -340,7 +354,7 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
         return Xs.restore(preds)
 
 
-class ReservoirForecaster(_ReservoirModel):
+class ReservoirForecaster(BaseForecaster, _ReservoirModel):
     """Autoregressive forecaster: teacher-forced training, closed-loop generation.
 
     Training feeds the true ``y[t]`` (and the exogenous ``X[t]``) and fits the
@@ -405,6 +419,9 @@ class ReservoirForecaster(_ReservoirModel):
     (50,)
     """
 
+    _parameter_constraints = {**_ReservoirModel._parameter_constraints,
+                              **BaseForecaster._parameter_constraints}
+
     def __init__(self, reservoir=None, readout=None, washout=100, include_input=True,
                  scale="standard", divergence_factor=1.0, random_state=None):
         self.reservoir = reservoir
@@ -417,58 +434,34 @@ class ReservoirForecaster(_ReservoirModel):
 
     # -- input assembly ------------------------------------------------------------
     @staticmethod
-    def _sources(ys: SeriesSet, Xs: SeriesSet | None):
+    def _sources(series, exog):
         """The reservoir inputs as the caller gave them (unscaled): they key the random streams."""
-        if Xs is None:
-            return ys.series
-        return [np.concatenate([y, x], axis=1) for y, x in zip(ys.series, Xs.series, strict=True)]
+        if exog is None:
+            return list(series)
+        return [np.concatenate([y, x], axis=1) for y, x in zip(series, exog, strict=True)]
 
-    def _inputs(self, ys: SeriesSet, Xs: SeriesSet | None):
+    def _inputs(self, series, exog):
         """Scaled reservoir inputs per series: y, followed by the exogenous X when given."""
-        targets = self.target_scaler_.transform_all(ys.series)
-        if Xs is None:
+        targets = self.target_scaler_.transform_all(series)
+        if exog is None:
             return targets
-        exogenous = self.exog_scaler_.transform_all(Xs.series)
+        exogenous = self.exog_scaler_.transform_all(exog)
         return [np.concatenate([y, x], axis=1) for y, x in zip(targets, exogenous, strict=True)]
 
-    # -- fitting -------------------------------------------------------------------
-    def fit(self, y, X=None):
-        """Fit with teacher forcing: input ``y[t]`` (and ``X[t]``), target ``y[t+1]``.
-
-        Parameters
-        ----------
-        y : array-like (T,) or (T, d), pandas Series/DataFrame, list of series, or (n, T, d)
-        X : optional exogenous series, same structure and lengths as ``y``.
-            :meth:`predict` then needs their values over the forecast horizon.
-
-        Returns
-        -------
-        self
-        """
-        check_scale(self.scale)
-        check_divergence_factor(self.divergence_factor)
-        ys = check_series(y, name="y", min_length=2)
-        Xs = check_exogenous(X, ys)
-        self.n_exog_ = 0 if Xs is None else Xs.n_features
+    # -- hooks of the forecaster template -------------------------------------------
+    def _fit(self, series, exog):
+        """Teacher forcing: input ``y[t]`` (and ``X[t]``), target ``y[t+1]``."""
         if not getattr(self.reservoir, "causal", True):
             raise ValueError(
                 "reservoir must be causal for forecasting: a bidirectional reservoir reads "
                 "the future of the series. Use it in a regressor or classifier instead."
             )
-        washout = check_washout(self.washout, ys.lengths, extra=1)
-        self.target_scaler_ = SeriesScaler.fit(self.scale, ys.series)
-        self.exog_scaler_ = SeriesScaler.fit(self.scale if Xs is not None else None,
-                                             None if Xs is None else Xs.series)
-        inputs = self._inputs(ys, Xs)
-        record_n_features(self, SeriesSet(inputs, ys.layout), reset=True)
-        self.n_outputs_ = ys.n_features
-        self._y_1d = ys.was_1d
-        self._index = ys.index
-        self._columns = ys.columns
-        self._name = getattr(y, "name", None)
-        self.training_range_ = training_range(ys.series)
+        washout = check_washout(self.washout, [len(s) for s in series], extra=1)
+        self.target_scaler_ = SeriesScaler.fit(self.scale, series)
+        self.exog_scaler_ = SeriesScaler.fit(self.scale if exog is not None else None, exog)
+        inputs = self._inputs(series, exog)
         self._build(inputs)
-        sources = self._sources(ys, Xs)
+        sources = self._sources(series, exog)
         self._fit_readout(self._training_blocks(
             [u[:-1] for u in inputs], [u[1:, :self.n_outputs_] for u in inputs], washout,
             [u[:-1] for u in sources],
@@ -476,7 +469,6 @@ class ReservoirForecaster(_ReservoirModel):
         self.last_state_, self._last_features = self._warm_up(inputs[-1], sources[-1])
         # Key and length of the last series: the closed loop continues its random streams.
         self._last_stream = (series_key(sources[-1]), len(sources[-1]))
-        return self
 
     def _warm_up(self, inputs, source, noise=False):
         """Drive the reservoir through one input series; return (final state, last features).
@@ -487,6 +479,27 @@ class ReservoirForecaster(_ReservoirModel):
                                             streams=RandomStreams.of([source]))
         return final, self._features(states[-1], inputs[-1])
 
+    def _predict(self, n_steps, contexts, context_exog, future_exog, noise=False):
+        """Warm up on each context (or continue the training end), then run in closed loop."""
+        if contexts is None:
+            states = self.last_state_[None, :]
+            features = self._last_features[None, :]
+            key, length = getattr(self, "_last_stream", (0, 0))  # (0, 0): fitted before keys
+            streams = RandomStreams([key], [length], state_noise=noise)
+        else:
+            sources = self._sources(contexts, context_exog)
+            warm = [self._warm_up(u, source, noise)
+                    for u, source in zip(self._inputs(contexts, context_exog), sources,
+                                         strict=True)]
+            states = np.stack([w[0] for w in warm])
+            features = np.stack([w[1] for w in warm])
+            streams = RandomStreams([series_key(u) for u in sources],
+                                    [len(u) for u in sources], state_noise=noise)
+        future_X = None if future_exog is None else self.exog_scaler_.transform(
+            np.stack(future_exog))
+        return self.target_scaler_.inverse_transform(
+            self._closed_loop(states, features, n_steps, future_X, streams))
+
     # -- prediction ------------------------------------------------------------------
     def predict(self, n_steps, X=None, context=None, context_X=None, noise=False):
         """Generate ``n_steps`` values in closed loop.
@@ -496,7 +509,8 @@ class ReservoirForecaster(_ReservoirModel):
         n_steps : int
             Forecast horizon.
         X : array-like of shape (n_steps, n_exog), optional
-            Exogenous values over the horizon (required iff fitted with X). As in
+            Exogenous values over the horizon (required iff fitted with X); one
+            block shared by every forecast, or one per context series. As in
             training, the step producing forecast ``i`` reads the exogenous value
             one step before it (the last training/context value for ``i = 0``),
             so the last row is not used.
@@ -518,50 +532,15 @@ class ReservoirForecaster(_ReservoirModel):
         -------
         forecast : ndarray (n_steps,) or (n_steps, d), a pandas object when the
             series had a frequency index, or a list / 3-D array when ``context``
-            holds several series.
+            holds several series (each element shaped like its context series).
+
+        Warns
+        -----
+        reservoir.exceptions.ForecastDivergenceWarning
+            When the forecast diverges (see ``divergence_factor``).
         """
-        check_is_fitted(self)
-        n_steps = check_n_steps(n_steps, n_outputs=self.n_outputs_)
         noise = check_bool(noise, "noise")
-        factor = check_divergence_factor(self.divergence_factor)
-        if context is None:
-            if context_X is not None:
-                raise ValueError("context_X was given without context.")
-            states = self.last_state_[None, :]
-            features = self._last_features[None, :]
-            key, length = getattr(self, "_last_stream", (0, 0))  # (0, 0): fitted before keys
-            streams = RandomStreams([key], [length], state_noise=noise)
-            template = SeriesSet([np.empty((1, 1))], "single", index=self._index,
-                                 was_1d=self._y_1d, columns=self._columns)
-        else:
-            ctx = check_series(context, name="context")
-            if ctx.n_features != self.n_outputs_:
-                raise ValueError(
-                    f"context has {ctx.n_features} features but the forecaster was fitted on "
-                    f"{self.n_outputs_}."
-                )
-            check_n_steps(n_steps, n_series=len(ctx), n_outputs=self.n_outputs_)
-            ctx_X = check_exogenous(context_X, ctx, self.n_exog_, x_name="context_X",
-                                    y_name="context")
-            ctx_sources = self._sources(ctx, ctx_X)
-            warm = [self._warm_up(u, source, noise)
-                    for u, source in zip(self._inputs(ctx, ctx_X), ctx_sources, strict=True)]
-            states = np.stack([w[0] for w in warm])
-            features = np.stack([w[1] for w in warm])
-            streams = RandomStreams([series_key(u) for u in ctx_sources],
-                                    [len(u) for u in ctx_sources], state_noise=noise)
-            template = ctx
-        future = check_future_exogenous(X, self.n_exog_, n_steps, len(states))
-        future_X = None if future is None else self.exog_scaler_.transform(np.stack(future))
-        paths = self.target_scaler_.inverse_transform(
-            self._closed_loop(states, features, n_steps, future_X, streams))
-        warn_if_diverged(paths, self.training_range_, factor=factor)
-        forecasts = [
-            format_forecast(p, was_1d=template.was_1d, index=template.index,
-                            columns=template.columns, name=self._name)
-            for p in paths
-        ]
-        return template.restore(forecasts)
+        return self._forecast(n_steps, X, context, context_X, noise=noise)
 
     def _closed_loop(self, state, features, n_steps, future_X, streams):
         """Feed predictions back: (B, S) states, (B, F) features -> (B, n_steps, d) paths.
@@ -603,18 +582,15 @@ class ReservoirForecaster(_ReservoirModel):
 
         Returns
         -------
-        predictions : same structure and shape as ``y``
+        predictions : same structure, shape and (pandas) index as ``y``
         """
         check_is_fitted(self)
         noise = check_bool(noise, "noise")
-        ys = check_series(y, name="y")
-        Xs = check_exogenous(X, ys, self.n_exog_)
-        inputs = self._inputs(ys, Xs)
-        record_n_features(self, SeriesSet(inputs, ys.layout), reset=False)
+        ys, Xs = self._check_observed(y, X)
+        exog = None if Xs is None else Xs.series
+        inputs = self._inputs(ys.series, exog)
         states, _ = self.reservoir_.run(inputs, noise=noise,
-                                        streams=RandomStreams.of(self._sources(ys, Xs)))
+                                        streams=RandomStreams.of(self._sources(ys.series, exog)))
         preds = [self.target_scaler_.inverse_transform(self._readout_predict(self._features(s, u)))
                  for s, u in zip(states, inputs, strict=True)]
-        if ys.was_1d:
-            preds = [p[:, 0] for p in preds]
-        return ys.restore(preds)
+        return ForecastLayout.of(y, ys).like_input(preds)

@@ -85,8 +85,8 @@ FORMAT_VERSION = 1
 #: attributes (``__setstate__``); no constructor or function named by the file is called.
 TRUSTED_TYPES = (
     "reservoir.esn.ESN",
-    "reservoir.esn.DeepESN",
-    "reservoir.esn.BidirectionalESN",
+    "reservoir.composite.DeepESN",
+    "reservoir.composite.BidirectionalESN",
     "reservoir.lsm.LSM",
     "reservoir.readouts.RidgeReadout",
     "reservoir.estimators.ReservoirRegressor",

@@ -171,11 +171,13 @@ from scipy.special import ndtri, pdtr
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_bool, check_in_range
+from ._validation import BOOLEAN, RANDOM_STATE, Interval, Options, Satisfies, check_in_range
 from .base import BaseReservoir, RandomStreams, check_rng
 from .weights import (
-    _DISTRIBUTIONS,
-    _draw_values,
+    DTYPE,
+    INPUT_SCALING,
+    WEIGHT_DISTRIBUTIONS,
+    draw_weights,
     input_matrix,
     reservoir_matrix,
     scale_to_spectral_radius,
@@ -203,6 +205,27 @@ class LiquidActivityWarning(RuntimeWarning):
 
 
 # -- connectivity -------------------------------------------------------------------
+def _is_grid_shape(shape):
+    """Whether ``shape`` is three positive integers."""
+    return isinstance(shape, (tuple, list, np.ndarray)) and len(shape) == 3 and all(
+        isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1 for s in shape)
+
+
+def _is_delay_pair(delay):
+    """Whether ``delay`` is a pair (low, high) of finite numbers with 0 <= low <= high."""
+    if not isinstance(delay, (tuple, list, np.ndarray)) or len(delay) != 2:
+        return False
+    if not all(Interval("real", 0).accepts(d) for d in delay):
+        return False
+    return delay[0] <= delay[1]
+
+
+def _is_time_constants(taus):
+    """Whether ``taus`` is a non-empty sequence of finite numbers > 0."""
+    return (isinstance(taus, (tuple, list, np.ndarray)) and np.ndim(taus) == 1 and len(taus) > 0
+            and all(Interval("real", 0, closed="neither").accepts(t) for t in taus))
+
+
 def column_positions(n_units, grid_shape=None):
     """Integer 3-D grid coordinates of ``n_units`` neurons in a cortical column.
 
@@ -222,11 +245,9 @@ def column_positions(n_units, grid_shape=None):
     if grid_shape is None:
         width, depth = _COLUMN_CROSS_SECTION
         grid_shape = (-(-n_units // (width * depth)), width, depth)
-    shape = tuple(grid_shape)
-    if len(shape) != 3 or not all(
-        isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1 for s in shape
-    ):
+    if not _is_grid_shape(grid_shape):
         raise ValueError(f"grid_shape must be three positive integers; got {grid_shape!r}.")
+    shape = tuple(grid_shape)
     if np.prod(shape) < n_units:
         raise ValueError(
             f"grid_shape {shape} holds {int(np.prod(shape))} neurons, fewer than n_units={n_units}."
@@ -679,66 +700,47 @@ class LSM(BaseReservoir):
         self.dtype = dtype
         self.random_state = random_state
 
+    _parameter_constraints = {
+        "n_units": [Interval("integer", 1)],
+        "spectral_radius": [Interval("real", 0)],
+        "inhibitory_fraction": [Interval("real", 0, 1, closed="left")],
+        "inhibition_balance": [Interval("real", 0)],
+        "topology": [Options(*_TOPOLOGIES)],
+        "n_connections": [Interval("integer", 1)],
+        "connectivity": [Interval("real", 0, 1, closed="right"), None],
+        "connection_lambda": [Interval("real", 0, closed="neither")],
+        "grid_shape": [None, Satisfies(_is_grid_shape, "three positive integers")],
+        "weight_distribution": [Options(*WEIGHT_DISTRIBUTIONS)],
+        "input_scaling": INPUT_SCALING,
+        "input_connectivity": [Interval("real", 0, 1, closed="right"), None],
+        "input_encoding": [Options(*_ENCODINGS)],
+        "input_rate": [Interval("real", 0, closed="neither")],
+        "background_current": [Interval("real")],
+        "tau_membrane": [Interval("real", 0, closed="neither")],
+        "v_threshold": [Interval("real")],
+        "v_reset": [Interval("real")],
+        "refractory_period": [Interval("real", 0)],
+        "tau_syn_exc": [Interval("real", 0, closed="neither")],
+        "tau_syn_inh": [Interval("real", 0, closed="neither")],
+        "synaptic_delay": [Interval("real", 0),
+                           Satisfies(_is_delay_pair, "a pair (low, high) with 0 <= low <= high")],
+        "tau_trace": [Interval("real", 0, closed="neither"),
+                      Satisfies(_is_time_constants, "a non-empty sequence of numbers > 0")],
+        "dt": [Interval("real", 0, closed="neither")],
+        "steps_per_input": [Interval("integer", 1)],
+        "include_membrane": [BOOLEAN],
+        "dtype": DTYPE,
+        "random_state": [RANDOM_STATE],
+    }
+
     # -- validation ---------------------------------------------------------------------
     def _check_params(self):
-        check_in_range(self.n_units, "n_units", 1, integer=True)
-        check_in_range(self.spectral_radius, "spectral_radius", 0)
-        check_in_range(self.inhibitory_fraction, "inhibitory_fraction", 0, 1,
-                       high_inclusive=False)
-        check_in_range(self.inhibition_balance, "inhibition_balance", 0)
-        self._check_choice(self.topology, "topology", _TOPOLOGIES)
-        self._check_choice(self.weight_distribution, "weight_distribution", _DISTRIBUTIONS)
-        self._check_choice(self.input_encoding, "input_encoding", _ENCODINGS)
-        check_in_range(self.n_connections, "n_connections", 1, integer=True)
-        if self.connectivity is not None:
-            check_in_range(self.connectivity, "connectivity", 0, 1, low_inclusive=False)
-        if self.input_connectivity is not None:
-            check_in_range(self.input_connectivity, "input_connectivity", 0, 1,
-                           low_inclusive=False)
-        for name in ("connection_lambda", "input_rate", "tau_membrane", "tau_syn_exc",
-                     "tau_syn_inh", "dt"):
-            check_in_range(getattr(self, name), name, 0, low_inclusive=False)
-        self._check_tau_trace()
-        for name in ("background_current", "v_threshold", "v_reset"):
-            check_in_range(getattr(self, name), name)
+        """What ``_parameter_constraints`` cannot say: the reset potential is below threshold."""
         if self.v_reset >= self.v_threshold:
             raise ValueError(
                 f"v_reset must be below v_threshold; got v_reset={self.v_reset!r} and "
                 f"v_threshold={self.v_threshold!r}."
             )
-        check_in_range(self.refractory_period, "refractory_period", 0)
-        self._check_synaptic_delay()
-        check_in_range(self.steps_per_input, "steps_per_input", 1, integer=True)
-        check_bool(self.include_membrane, "include_membrane")
-        self._dtype  # noqa: B018 - validates dtype
-
-    def _check_tau_trace(self):
-        taus = np.atleast_1d(np.asarray(self.tau_trace, dtype=object))
-        if taus.ndim != 1 or taus.size == 0:
-            raise ValueError(
-                f"tau_trace must be a positive number or a non-empty sequence of them; "
-                f"got {self.tau_trace!r}."
-            )
-        for tau in taus:
-            check_in_range(tau, "tau_trace", 0, low_inclusive=False)
-
-    def _check_synaptic_delay(self):
-        delay = self.synaptic_delay
-        if isinstance(delay, numbers.Real) and not isinstance(delay, bool):
-            check_in_range(delay, "synaptic_delay", 0)
-            return
-        if not isinstance(delay, (tuple, list, np.ndarray)) or len(delay) != 2:
-            raise ValueError(
-                f"synaptic_delay must be a number >= 0 or a pair (low, high); got {delay!r}."
-            )
-        low, high = (check_in_range(d, "synaptic_delay", 0) for d in delay)
-        if low > high:
-            raise ValueError(f"synaptic_delay must be a pair with low <= high; got {delay!r}.")
-
-    @staticmethod
-    def _check_choice(value, name, choices):
-        if not isinstance(value, str) or value not in choices:
-            raise ValueError(f"{name} must be one of {choices}; got {value!r}.")
 
     # -- derived step counts ------------------------------------------------------------
     @property
@@ -811,7 +813,7 @@ class LSM(BaseReservoir):
             self.positions_ = column_positions(self.n_units, self.grid_shape)
             mask = column_connectivity(self.positions_, self.inhibitory_,
                                        self.connection_lambda, rng).tocoo()
-            values = np.abs(_draw_values(rng, mask.nnz, self.weight_distribution))
+            values = np.abs(draw_weights(rng, mask.nnz, self.weight_distribution))
             return sp.csr_matrix((values, (mask.row, mask.col)), shape=mask.shape)
         self.positions_ = None
         W = reservoir_matrix(

@@ -37,6 +37,7 @@ __all__ = [
     "nrmse",
     "valid_prediction_time",
     "memory_capacity",
+    "squared_correlations",
     "precision_recall_f1",
     "pr_curve",
     "coverage_accuracy_curve",
@@ -382,7 +383,7 @@ def memory_capacity(
     split = len(delayed) - n_test
     readout = RidgeReadout(alpha=alpha).fit(features[:split], delayed[:split])
     predicted = readout.predict(features[split:])
-    curve = _squared_correlations(delayed[split:], predicted)
+    curve = squared_correlations(delayed[split:], predicted)
     mc = float(curve.sum())
     return (mc, curve) if return_curve else mc
 
@@ -423,8 +424,29 @@ def _reservoir_states(reservoir, u):
     return states
 
 
-def _squared_correlations(targets, predictions):
-    """Squared Pearson correlation of each column pair; 0 where a column is constant."""
+def squared_correlations(targets, predictions):
+    """Squared Pearson correlation of each pair of columns; 0 where a column is constant.
+
+    The per-delay terms of :func:`memory_capacity`: column ``k`` of
+    ``targets`` against column ``k`` of ``predictions``.
+
+    Parameters
+    ----------
+    targets, predictions : ndarray of shape (n_samples, n_columns)
+
+    Returns
+    -------
+    ndarray of shape (n_columns,)
+        Values in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from reservoir.metrics import squared_correlations
+    >>> t = np.array([[0.0, 1.0], [1.0, 1.0], [2.0, 1.0]])
+    >>> squared_correlations(t, np.array([[1.0, 0.0], [3.0, 5.0], [5.0, 1.0]])).tolist()
+    [1.0, 0.0]
+    """
     t = targets - targets.mean(axis=0)
     p = predictions - predictions.mean(axis=0)
     covariance = np.sum(t * p, axis=0)

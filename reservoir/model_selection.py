@@ -26,7 +26,6 @@ model's ``washout`` steps.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import numbers
 import threading
 import time
@@ -39,11 +38,36 @@ import pandas as pd
 from scipy.stats import rankdata
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.exceptions import FitFailedWarning
+from sklearn.linear_model import RidgeClassifier
 from sklearn.model_selection import ParameterSampler, RandomizedSearchCV, TimeSeriesSplit
 
+from . import search_spaces
 from ._scaling import SeriesScaler
-from ._validation import check_bool, check_in_range, check_series, check_washout
+from ._scoring import (
+    as_2d,
+    check_metric,
+    fit_and_score,
+    metric_name,
+    paired_series,
+    part_of,
+    validation_steps,
+    washout_of,
+)
+from ._validation import check_bool, check_in_range, check_washout
 from .base import RandomStreams, draws_at_random
+from .baselines.recurrent import (
+    GRUForecaster,
+    GRURegressor,
+    LeakyRNNForecaster,
+    LeakyRNNRegressor,
+    LSTMForecaster,
+    LSTMRegressor,
+)
+from .classifier import ReservoirClassifier
+from .esn import ESN
+from .estimators import ReservoirForecaster, ReservoirRegressor, _ReservoirModel
+from .metrics import nrmse, rmse
+from .readouts import RidgeReadout
 
 __all__ = [
     "ForecastCVResult",
@@ -57,155 +81,9 @@ __all__ = [
 ]
 
 _WINDOWS = ("expanding", "rolling")
-
-
-# -- data handling -----------------------------------------------------------------------------
-@dataclass
-class _Series:
-    """One validated series: (T, d) values and whether the caller passed it 1-D."""
-
-    values: np.ndarray
-    was_1d: bool
-
-    def __len__(self):
-        return len(self.values)
-
-    def part(self, start, stop):
-        """Rows ``start:stop`` in the caller's dimensionality (1-D stays 1-D)."""
-        block = self.values[start:stop]
-        return block[:, 0] if self.was_1d else block
-
-
-def _single_series(values, name):
-    """Validate one series (array or pandas); None passes through."""
-    if values is None:
-        return None
-    series = check_series(values, name=name)
-    if series.layout != "single":
-        raise ValueError(
-            f"{name} must be one series of shape (T,) or (T, d); got {len(series)} series."
-        )
-    return _Series(series.series[0], series.was_1d)
-
-
-def _paired(X, y, *, x_required):
-    """Validated (X, y) of equal lengths; X may be None unless ``x_required``."""
-    if x_required and X is None:
-        raise ValueError("X is required for a regressor: it is the input series.")
-    ys, Xs = _single_series(y, "y"), _single_series(X, "X")
-    if Xs is not None and len(Xs) != len(ys):
-        raise ValueError(f"X has {len(Xs)} time steps but y has {len(ys)}; lengths must match.")
-    return Xs, ys
-
-
-def _part(series, start, stop):
-    return None if series is None else series.part(start, stop)
-
-
-def _as_2d(values, n_rows, name):
-    """A model's output as a float (n_rows, k) array."""
-    array = np.asarray(values, dtype=float)
-    if array.shape[0] != n_rows:
-        raise ValueError(f"The model's {name} has {array.shape[0]} rows; expected {n_rows}.")
-    return array.reshape(n_rows, -1)
-
-
-def _washout_of(model):
-    washout = getattr(model, "washout", 0)
-    return int(washout) if isinstance(washout, numbers.Integral) else 0
-
-
-# -- metrics -----------------------------------------------------------------------------------
-def _check_metric(metric, default=None):
-    """``metric`` if callable, ``default`` (NRMSE unless given) when None."""
-    if metric is None:
-        from .metrics import nrmse
-
-        return default if default is not None else nrmse
-    if not callable(metric):
-        raise TypeError(
-            f"metric must be a callable metric(y_true, y_pred) -> float; got {metric!r}."
-        )
-    return metric
-
-
-def _metric_name(metric):
-    """Column name for a metric: its function name (through functools.partial)."""
-    while isinstance(metric, functools.partial):
-        metric = metric.func
-    return getattr(metric, "__name__", "score")
-
-
-def _validation_steps(validation, n_steps, name="validation"):
-    """Number of held-out final steps: a fraction in (0, 1) of ``n_steps`` or an int."""
-    if isinstance(validation, numbers.Integral) and not isinstance(validation, bool):
-        n_val = int(validation)
-    else:
-        check_in_range(validation, name, 0, 1, low_inclusive=False, high_inclusive=False)
-        n_val = int(round(validation * n_steps))
-    if not 1 <= n_val < n_steps:
-        raise ValueError(
-            f"{name}={validation!r} holds out {n_val} of {n_steps} steps; at least 1 must be "
-            "held out and at least 1 left for training."
-        )
-    return n_val
-
-
-# -- hold-out scoring --------------------------------------------------------------------------
-@dataclass
-class _Holdout:
-    """A model fitted on [start, split) and its errors on the training and validation parts."""
-
-    estimator: object
-    train_error: float
-    validation_error: float
-    fit_time: float
-    X_train: object
-    y_train: object
-
-
-def _fit_and_score(estimator, Xs, ys, start, split, stop, metric):
-    """Fit a clone on steps [start, split), score it on [split, stop) (see the module docstring)."""
-    model = clone(estimator)
-    began = time.perf_counter()
-    if is_regressor(model):
-        model.fit(_part(Xs, start, split), ys.part(start, split))
-        fit_time = time.perf_counter() - began
-        predicted = _as_2d(model.predict(_part(Xs, start, stop)), stop - start, "prediction")
-        first = _washout_of(model)
-    else:
-        model.fit(ys.part(start, split), X=_part(Xs, start, split))
-        fit_time = time.perf_counter() - began
-        one_step = model.predict_next(ys.part(start, stop), X=_part(Xs, start, stop))
-        one_step = _as_2d(one_step, stop - start, "one-step prediction")
-        # Row t of predict_next predicts step t + 1: shift so that row t predicts step t.
-        predicted = np.vstack([np.full((1, one_step.shape[1]), np.nan), one_step[:-1]])
-        first = _washout_of(model) + 1
-    truth = ys.values[start:stop]
-    n_train = split - start
-    if first >= n_train:
-        raise ValueError(
-            f"The training part has {n_train} steps, not more than the washout; use more data."
-        )
-    return _Holdout(
-        estimator=model,
-        train_error=float(metric(truth[first:n_train], predicted[first:n_train])),
-        validation_error=float(metric(truth[n_train:], predicted[n_train:])),
-        fit_time=fit_time,
-        X_train=_part(Xs, start, split),
-        y_train=ys.part(start, split),
-    )
-
-
-def _holdout(estimator, X, y, *, train_size, validation, metric):
-    """Fit on the ``train_size`` steps before the held-out end of the series; score both parts.
-
-    ``train_size=None`` uses all steps before the validation part.
-    """
-    Xs, ys = _paired(X, y, x_required=is_regressor(estimator))
-    split = len(ys) - _validation_steps(validation, len(ys))
-    start = 0 if train_size is None else split - train_size
-    return _fit_and_score(estimator, Xs, ys, start, split, len(ys), metric)
+#: The trained recurrent networks, whose training loop offers a per-epoch callback.
+_TRAINED_RNNS = (LSTMRegressor, LSTMForecaster, GRURegressor, GRUForecaster, LeakyRNNRegressor,
+                 LeakyRNNForecaster)
 
 
 # -- learning curve ----------------------------------------------------------------------------
@@ -276,13 +154,13 @@ def learning_curve(estimator, X, y, train_sizes=(0.2, 0.4, 0.6, 0.8, 1.0), *, va
     >>> curve["train_size"].tolist()
     [200, 750]
     """
-    metric = _check_metric(metric)
-    Xs, ys = _paired(X, y, x_required=is_regressor(estimator))
-    split = len(ys) - _validation_steps(validation, len(ys))
-    name = _metric_name(metric)
+    metric = check_metric(metric)
+    Xs, ys = paired_series(X, y, x_required=is_regressor(estimator))
+    split = len(ys) - validation_steps(validation, len(ys))
+    name = metric_name(metric)
     rows = []
     for n in _train_sizes(train_sizes, split):
-        result = _fit_and_score(estimator, Xs, ys, split - n, split, len(ys), metric)
+        result = fit_and_score(estimator, Xs, ys, split - n, split, len(ys), metric)
         rows.append({"train_size": n, f"train_{name}": result.train_error,
                      f"validation_{name}": result.validation_error, "fit_time": result.fit_time})
     return pd.DataFrame(rows)
@@ -368,10 +246,10 @@ def _forecast_split(estimator, Xs, ys, start, origin, horizon):
     """Fit a clone on [start, origin) and forecast ``horizon`` steps in closed loop."""
     model = clone(estimator)
     began = time.perf_counter()
-    model.fit(ys.part(start, origin), X=_part(Xs, start, origin))
+    model.fit(ys.part(start, origin), X=part_of(Xs, start, origin))
     fit_time = time.perf_counter() - began
-    forecast = model.predict(horizon, X=_part(Xs, origin, origin + horizon))
-    return _as_2d(forecast, horizon, "forecast"), fit_time
+    forecast = model.predict(horizon, X=part_of(Xs, origin, origin + horizon))
+    return as_2d(forecast, horizon, "forecast"), fit_time
 
 
 def _score_forecast(metric, truth, forecast, origin):
@@ -443,13 +321,11 @@ def forecast_cv(estimator, y, horizon, n_splits=5, window="expanding", min_train
     >>> result.step_errors.to_numpy().tolist()
     [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]
     """
-    from .metrics import rmse
-
     _check_forecaster(estimator)
     horizon, n_splits, step, min_train_size = _check_forecast_cv_args(
         horizon, n_splits, window, step, min_train_size)
-    metric = _check_metric(metric, default=rmse)
-    Xs, ys = _paired(X, y, x_required=False)
+    metric = check_metric(metric, default=rmse)
+    Xs, ys = paired_series(X, y, x_required=False)
     origins = _forecast_origins(len(ys), horizon, n_splits, step, min_train_size or 1)
     window_size = min_train_size or origins[0]
     rows, step_errors, forecasts = [], [], []
@@ -460,13 +336,13 @@ def forecast_cv(estimator, y, horizon, n_splits=5, window="expanding", min_train
         forecasts.append(forecast)
         step_errors.append(np.sqrt(np.mean((truth - forecast) ** 2, axis=1)))
         rows.append({"train_start": start, "origin": origin, "train_size": origin - start,
-                     _metric_name(metric): _score_forecast(metric, truth, forecast, origin),
+                     metric_name(metric): _score_forecast(metric, truth, forecast, origin),
                      "fit_time": fit_time})
     return ForecastCVResult(
         scores=pd.DataFrame(rows),
         step_errors=pd.DataFrame(np.array(step_errors), columns=range(1, horizon + 1)),
         forecasts=forecasts,
-        metric_name=_metric_name(metric),
+        metric_name=metric_name(metric),
     )
 
 
@@ -526,7 +402,7 @@ def _one_step_scores(model, Xs, ys, n_splits, metric):
     """Validation errors of teacher-forced one-step predictions on TimeSeriesSplit folds."""
     folds = TimeSeriesSplit(n_splits=n_splits).split(np.arange(len(ys)))
     return [
-        _fit_and_score(model, Xs, ys, 0, int(test[0]), int(test[-1]) + 1, metric).validation_error
+        fit_and_score(model, Xs, ys, 0, int(test[0]), int(test[-1]) + 1, metric).validation_error
         for _, test in folds
     ]
 
@@ -571,12 +447,10 @@ def _cv_results(candidates, scores):
 
 def _search_forecaster(estimator, param_distributions, X, y, *, n_iter, cv, scoring, horizon,
                        window, min_train_size, refit, random_state, error_score):
-    from .metrics import rmse
-
     if not isinstance(cv, numbers.Integral) or isinstance(cv, bool) or cv < 2:
         raise ValueError(f"cv must be an int >= 2 (number of splits) for a forecaster; got {cv!r}.")
-    metric = _check_metric(scoring, default=rmse)
-    Xs, ys = _paired(X, y, x_required=False)
+    metric = check_metric(scoring, default=rmse)
+    Xs, ys = paired_series(X, y, x_required=False)
     candidates = list(ParameterSampler(param_distributions, n_iter, random_state=random_state))
     errors = np.array([
         _candidate_errors(clone(estimator).set_params(**params), Xs, ys, X, y, cv=cv,
@@ -730,9 +604,6 @@ def _path_predictions(model, inputs, scaled_targets, split, first, alphas, *, ru
 
 
 def _check_ridge_estimator(estimator):
-    from .estimators import ReservoirForecaster, ReservoirRegressor
-    from .readouts import RidgeReadout
-
     if not isinstance(estimator, (ReservoirRegressor, ReservoirForecaster)):
         raise TypeError(
             "estimator must be a ReservoirRegressor or ReservoirForecaster; "
@@ -790,9 +661,9 @@ def ridge_alpha_path(estimator, X, y, alphas, *, validation=0.25, metric=None):
     (3, 2)
     """
     _check_ridge_estimator(estimator)
-    metric = _check_metric(metric)
-    Xs, ys = _paired(X, y, x_required=is_regressor(estimator))
-    n_val = _validation_steps(validation, len(ys))
+    metric = check_metric(metric)
+    Xs, ys = paired_series(X, y, x_required=is_regressor(estimator))
+    n_val = validation_steps(validation, len(ys))
     # Scaled as fit on the training part would scale them: with its statistics only.
     n_train = len(ys) - n_val
     target_scaler = SeriesScaler.fit(estimator.scale, [ys.values[:n_train]])
@@ -813,7 +684,7 @@ def ridge_alpha_path(estimator, X, y, alphas, *, validation=0.25, metric=None):
     errors = [float(metric(targets[split:], target_scaler.inverse_transform(prediction)))
               for prediction in predictions]
     return pd.DataFrame({"alpha": np.atleast_1d(np.asarray(alphas, dtype=float)),
-                         f"validation_{_metric_name(metric)}": errors})
+                         f"validation_{metric_name(metric)}": errors})
 
 
 # -- tuning ------------------------------------------------------------------------------------
@@ -902,8 +773,6 @@ def _named_metric(scoring, kind, ys):
     """(metric, direction, name) for a ``scoring`` name, callable or None."""
     from sklearn.metrics import accuracy_score, balanced_accuracy_score
 
-    from .metrics import nrmse, rmse
-
     names = {
         "nrmse": (nrmse, "minimize"),
         "rmse": (rmse, "minimize"),
@@ -924,7 +793,7 @@ def _named_metric(scoring, kind, ys):
         raise TypeError(f"scoring must be a metric name, a callable metric(y_true, y_pred) -> "
                         f"float or None; got {scoring!r}.")
     direction = "maximize" if kind == "classifier" else "minimize"
-    return scoring, direction, _metric_name(scoring)
+    return scoring, direction, metric_name(scoring)
 
 
 def _kind(estimator):
@@ -976,12 +845,6 @@ def _seed_of(random_state):
 # -- the estimator a trial starts from ---------------------------------------------------------
 def _alpha_mode(estimator, kind):
     """How the ridge penalty is chosen for free: "path", "set_params", "classifier_cv" or None."""
-    from sklearn.linear_model import RidgeClassifier
-
-    from .classifier import ReservoirClassifier
-    from .estimators import ReservoirForecaster, ReservoirRegressor
-    from .readouts import RidgeReadout
-
     readout = getattr(estimator, "readout", "absent")
     if kind == "regressor" and isinstance(estimator, ReservoirRegressor):
         return "path" if readout is None or isinstance(readout, RidgeReadout) else None
@@ -1029,28 +892,29 @@ def _starting_point(estimator, sample, optuna):
 def _explicit_defaults(estimator, seed):
     """A clone whose default components are built explicitly, so nested set_params works.
 
-    ``reservoir=None`` becomes the ESN the estimator would build
-    (``ESN(random_state=estimator.random_state)``), and a reservoir
+    Every ``reservoir=None`` (of the estimator, or nested, such as the layer
+    template of a :class:`~reservoir.DeepESN` or the reservoir of a
+    :class:`~reservoir.BidirectionalESN`) becomes the ESN its owner would
+    build (``ESN(random_state=<owner>.random_state)``), and a reservoir
     estimator's ``readout=None`` its documented default (``RidgeReadout()``,
     ``RidgeClassifier()`` for the classifier), so that ``reservoir__...`` and
     ``readout__alpha`` can be set. With a ``seed``, every ``random_state``
     still None is set to it, so that trials differ only in their
     hyperparameters and the refitted estimator is the one scored.
     """
-    from sklearn.linear_model import RidgeClassifier
-
-    from .classifier import ReservoirClassifier
-    from .esn import ESN
-    from .estimators import _ReservoirModel
-    from .readouts import RidgeReadout
-
     model = clone(estimator)
     params = model.get_params(deep=False)
-    if "reservoir" in params and params["reservoir"] is None:
-        model.set_params(reservoir=ESN(random_state=params.get("random_state")))
     if isinstance(model, _ReservoirModel) and params.get("readout") is None:
         model.set_params(readout=RidgeClassifier() if isinstance(model, ReservoirClassifier)
                          else RidgeReadout())
+    while True:  # outermost first: building a component may reveal its own default reservoir
+        params = model.get_params(deep=True)
+        missing = sorted((name for name, value in params.items()
+                          if value is None and name.split("__")[-1] == "reservoir"), key=len)
+        if not missing:
+            break
+        owner = missing[0][:-len("reservoir")]
+        model.set_params(**{missing[0]: ESN(random_state=params.get(f"{owner}random_state"))})
     if seed is not None:
         unseeded = {name: seed for name, value in model.get_params(deep=True).items()
                     if (name == "random_state" or name.endswith("__random_state"))
@@ -1061,8 +925,6 @@ def _explicit_defaults(estimator, seed):
 
 def _space_function(search_space, base, optuna):
     """``sample(trial) -> params`` from a user space (callable or dict) or the registered ones."""
-    from . import search_spaces
-
     if search_space is None:
         if search_spaces.get_space(base) is None:
             raise ValueError(
@@ -1139,7 +1001,7 @@ def _time_folds(cv, validation, n_steps):
             raise ValueError("cv produced no splits.")
         return folds
     n_folds = 1 if cv is None else int(check_in_range(cv, "cv", 1, integer=True))
-    n_val = _validation_steps(0.2 if validation is None else validation, n_steps)
+    n_val = validation_steps(0.2 if validation is None else validation, n_steps)
     if n_val < n_folds:
         raise ValueError(f"The validation part ({n_val} steps) is shorter than cv={n_folds} folds.")
     bounds = np.linspace(n_steps - n_val, n_steps, n_folds + 1).round().astype(int)
@@ -1170,7 +1032,7 @@ def _classifier_folds(cv, validation, labels, n_series, seed):
     stratify = labels is not None and np.unique(labels, return_counts=True)[1].min() >= max(
         n_folds, 2)
     if n_folds == 1:
-        n_val = _validation_steps(0.2 if validation is None else validation, n_series)
+        n_val = validation_steps(0.2 if validation is None else validation, n_series)
         splitter = (StratifiedShuffleSplit if stratify else ShuffleSplit)(
             n_splits=1, test_size=n_val, random_state=seed)
     else:
@@ -1261,8 +1123,8 @@ class _Evaluation:
         for k, (start, split, first, stop) in enumerate(self.folds):
             fitted = clone(model)
             with fit_context(k):
-                fitted.fit(_part(self.Xs, start, split), self.ys.part(start, split))
-            predicted = _as_2d(fitted.predict(_part(self.Xs, start, stop)), stop - start,
+                fitted.fit(part_of(self.Xs, start, split), self.ys.part(start, split))
+            predicted = as_2d(fitted.predict(part_of(self.Xs, start, stop)), stop - start,
                                "prediction")
             scores[k, 0] = _score_or_nan(self.metric, self.ys.values[first:stop],
                                          predicted[first - start:])
@@ -1277,13 +1139,13 @@ class _Evaluation:
         for k, origin in enumerate(self.origins):
             fitted = clone(model)
             with fit_context(k):
-                fitted.fit(self.ys.part(0, origin), X=_part(self.Xs, 0, origin))
+                fitted.fit(self.ys.part(0, origin), X=part_of(self.Xs, 0, origin))
             truth = self.ys.values[origin:origin + self.horizon]
-            future = _part(self.Xs, origin, origin + self.horizon)
+            future = part_of(self.Xs, origin, origin + self.horizon)
             for a in range(n_alphas):
                 if self.mode is not None:
                     fitted.readout_.set_params(alpha=float(self.alphas[a]))
-                forecast = _as_2d(fitted.predict(self.horizon, X=future), self.horizon,
+                forecast = as_2d(fitted.predict(self.horizon, X=future), self.horizon,
                                   "forecast")
                 scores[k, a] = _score_or_nan(self.metric, truth, forecast)
             on_fold(k, scores[:k + 1])
@@ -1397,7 +1259,7 @@ def _labels_after_washout(model, labels, predicted):
     """Pooled: labels and predictions as they are. Per step: flattened, washout steps dropped."""
     if not getattr(model, "per_step", False):
         return np.asarray(labels), np.asarray(predicted)
-    washout = _washout_of(model)
+    washout = washout_of(model)
     truth = np.concatenate([np.asarray(part)[washout:] for part in labels])
     pred = np.concatenate([np.asarray(part)[washout:] for part in predicted])
     return truth, pred
@@ -1435,7 +1297,7 @@ def _evaluation(kind, mode, base, y, X, *, cv, validation, horizon, alphas, scor
             raise ValueError("X is required for a regressor: it is the input series.")
         if horizon is not None:
             raise ValueError("horizon applies to forecasters only; the estimator is a regressor.")
-        Xs, ys = _paired(X, y, x_required=True)
+        Xs, ys = paired_series(X, y, x_required=True)
         metric, default_direction, name = _named_metric(scoring, kind, ys)
         folds = _time_folds(cv, validation, len(ys))
         evaluation = _Evaluation(kind, mode, alphas, metric, direction or default_direction,
@@ -1444,11 +1306,11 @@ def _evaluation(kind, mode, base, y, X, *, cv, validation, horizon, alphas, scor
     if validation is not None:
         raise ValueError("validation applies to regressors and classifiers; a forecaster is "
                          "validated on the last cv * horizon steps of y.")
-    Xs, ys = _paired(X, y, x_required=False)
+    Xs, ys = paired_series(X, y, x_required=False)
     if horizon is None:
         horizon = max(1, min(100, len(ys) // 10))
     horizon = int(check_in_range(horizon, "horizon", 1, integer=True))
-    origins = _forecast_origins_of(cv, horizon, len(ys), _washout_of(base))
+    origins = _forecast_origins_of(cv, horizon, len(ys), washout_of(base))
     metric, default_direction, name = _named_metric(scoring, kind, ys)
     evaluation = _Evaluation(kind, mode, alphas, metric, direction or default_direction,
                              Xs=Xs, ys=ys, origins=origins, horizon=horizon)
@@ -1464,9 +1326,7 @@ def _epoch_hook(estimator):
     reports the validation loss to the pruner from it. Without it, trained
     RNNs are pruned between folds like every other model.
     """
-    from .baselines.recurrent import _RecurrentEstimator
-
-    if not isinstance(estimator, _RecurrentEstimator):
+    if not isinstance(estimator, _TRAINED_RNNS):
         return None
     try:
         from .baselines import _torch_training
@@ -1790,12 +1650,12 @@ def tune(estimator, y=None, X=None, *, n_trials=50, timeout=None, cv=None, valid
         evaluation = _custom_evaluation(evaluate, estimator, kind, alpha_grid, direction,
                                         {"y": y, "X": X, "cv": cv, "validation": validation,
                                          "horizon": horizon, "scoring": scoring})
-        metric_name = _metric_name(evaluate)
+        score_name = metric_name(evaluate)
     elif y is None:
         raise ValueError("y is required (the data to validate on), unless evaluate= scores "
                          "each configuration by your own protocol.")
     else:
-        evaluation, metric_name = _evaluation(kind, mode, base, y, X, cv=cv,
+        evaluation, score_name = _evaluation(kind, mode, base, y, X, cv=cv,
                                               validation=validation, horizon=horizon,
                                               alphas=alpha_grid, scoring=scoring,
                                               direction=direction, seed=seed)
@@ -1847,7 +1707,7 @@ def tune(estimator, y=None, X=None, *, n_trials=50, timeout=None, cv=None, valid
             best_estimator.fit(X, y)
     return TuneResult(best_estimator_=best_estimator, best_params_=best_params,
                       best_score_=float(best_trial.value), study_=study, trials_=table,
-                      direction=evaluation.direction, metric_name=metric_name)
+                      direction=evaluation.direction, metric_name=score_name)
 
 
 @contextmanager

@@ -44,7 +44,7 @@ from scipy.linalg import lapack
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
-from ._validation import check_bool, check_in_range
+from ._validation import BOOLEAN, Interval, Options, validate_params
 
 __all__ = ["RidgeReadout"]
 
@@ -347,11 +347,22 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
     (True, 3.0)
     """
 
+    _parameter_constraints = {
+        "alpha": [Interval("real", 0, None)],
+        "fit_intercept": [BOOLEAN],
+        "solver": [Options(*_SOLVERS)],
+        "keep_statistics": [BOOLEAN],
+    }
+
     def __init__(self, alpha=1e-10, fit_intercept=True, solver="auto", keep_statistics=False):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.keep_statistics = keep_statistics
+
+    def _expected_failed_checks(self) -> dict[str, str]:
+        """None: rows are independent samples for a readout (see ``expected_failed_checks``)."""
+        return {}
 
     # -- persistence -------------------------------------------------------------
     def __getstate__(self):
@@ -473,7 +484,8 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
 
     # -- keep_statistics=False: a solved readout without its statistics -------------
     def _keeps_statistics(self) -> bool:
-        return check_bool(self.keep_statistics, "keep_statistics")
+        validate_params(self)
+        return bool(self.keep_statistics)
 
     def _solution_key(self):
         return ("solution", float(self.alpha), bool(self.fit_intercept), self.solver)
@@ -575,11 +587,7 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
 
     # -- solving -----------------------------------------------------------------
     def _check_params(self):
-        check_in_range(self.alpha, "alpha", low=0)
-        check_bool(self.fit_intercept, "fit_intercept")
-        if self.solver not in _SOLVERS:
-            raise ValueError(f"solver must be one of {_SOLVERS}; got {self.solver!r}.")
-        self._keeps_statistics()
+        validate_params(self)
 
     def _check_solvable(self):
         check_is_fitted(self)

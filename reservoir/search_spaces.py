@@ -14,7 +14,8 @@ searched, for spaces that depend on its fixed settings.
 :func:`suggest` composes the spaces of an estimator and of its components:
 the estimator's own space first, then, for each parameter holding an
 estimator (a ``reservoir``, the ``reservoir`` of a
-:class:`~reservoir.BidirectionalESN`, ...), that component's space under the
+:class:`~reservoir.BidirectionalESN` or the layer template of a
+:class:`~reservoir.DeepESN`, ...), that component's space under the
 nested prefix. Components without a space (the readout) are not searched;
 the ridge penalty of the readout is chosen by the tuner along a path instead
 (see :func:`reservoir.model_selection.tune`).
@@ -27,7 +28,8 @@ What is searched:
   task can find a linear ring. A linear (identity) reservoir is stable only
   below radius 1, so its radius is a separate trial parameter,
   ``spectral_radius_linear``, drawn from [0.5, 1).
-* :class:`~reservoir.DeepESN`: the same scalars, shared by all layers.
+* :class:`~reservoir.DeepESN`: its layer template, searched as an ESN under
+  ``reservoir__`` (values given per layer in ``layer_params`` override it).
 * :class:`~reservoir.LSM`: ``spectral_radius``, ``inhibition_balance``,
   ``input_scaling``, ``background_current``, ``tau_membrane``, ``tau_trace``.
 * ``ReservoirRegressor`` / ``ReservoirForecaster``: ``include_input``;
@@ -70,14 +72,14 @@ from .baselines.recurrent import (
     LSTMRegressor,
 )
 from .classifier import ReservoirClassifier
-from .esn import ESN, BidirectionalESN, DeepESN
+from .composite import BidirectionalESN, DeepESN
+from .esn import ESN
 from .estimators import ReservoirForecaster, ReservoirRegressor
 from .lsm import LSM
 
 __all__ = [
     "SEARCH_SPACES",
     "esn_space",
-    "deep_esn_space",
     "lsm_space",
     "reservoir_estimator_space",
     "classifier_space",
@@ -138,28 +140,6 @@ def esn_space(trial, prefix="", estimator=None):
         radius = trial.suggest_float(f"{prefix}spectral_radius", 0.1, 1.5)
     return {f"{prefix}activation": activation, f"{prefix}topology": topology,
             f"{prefix}spectral_radius": radius, **_leaky_reservoir_scalars(trial, prefix)}
-
-
-def deep_esn_space(trial, prefix="", estimator=None):
-    """Search space of :class:`~reservoir.DeepESN`: scalars shared by all layers.
-
-    ``spectral_radius`` from [0.1, 1.5]; ``leak_rate``, ``input_scaling``
-    and ``bias_scaling`` as for :func:`esn_space`. Topology and activation
-    keep the estimator's values.
-
-    Parameters
-    ----------
-    trial : optuna.trial.Trial
-    prefix : str, default=""
-    estimator : DeepESN, optional
-        Unused; part of the common signature.
-
-    Returns
-    -------
-    dict
-    """
-    return {f"{prefix}spectral_radius": trial.suggest_float(f"{prefix}spectral_radius", 0.1, 1.5),
-            **_leaky_reservoir_scalars(trial, prefix)}
 
 
 def lsm_space(trial, prefix="", estimator=None):
@@ -297,7 +277,7 @@ def _no_parameters(trial, prefix="", estimator=None):
 #: their parent's space. Change it with :func:`register`.
 SEARCH_SPACES: dict[type, Callable] = {
     ESN: esn_space,
-    DeepESN: deep_esn_space,
+    DeepESN: _no_parameters,
     BidirectionalESN: _no_parameters,
     LSM: lsm_space,
     ReservoirRegressor: reservoir_estimator_space,

@@ -18,11 +18,16 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from sklearn.utils import check_random_state
 
-from ._validation import check_in_range
+from ._validation import Options, Satisfies, check_in_range
 
 __all__ = [
-    "TOPOLOGIES",
     "ConnectivityWarning",
+    "DTYPE",
+    "INPUT_SCALING",
+    "INPUT_DISTRIBUTIONS",
+    "TOPOLOGIES",
+    "WEIGHT_DISTRIBUTIONS",
+    "draw_weights",
     "reservoir_matrix",
     "input_matrix",
     "spectral_radius",
@@ -30,9 +35,32 @@ __all__ = [
     "effective_spectral_radius",
 ]
 
+#: Topologies of :func:`reservoir_matrix`.
 TOPOLOGIES = ("random", "ring", "delay_line", "orthogonal")
-_DISTRIBUTIONS = ("normal", "uniform")
-_INPUT_DISTRIBUTIONS = ("uniform", "bernoulli")
+#: Distributions of the nonzero recurrent weights (:func:`draw_weights`).
+WEIGHT_DISTRIBUTIONS = ("normal", "uniform")
+#: Distributions of the input weights (:func:`input_matrix`).
+INPUT_DISTRIBUTIONS = ("uniform", "bernoulli")
+
+
+def _is_input_scaling(value):
+    """One finite real number, or a non-empty 1-D array-like of them."""
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        return False
+    try:
+        values = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return values.ndim <= 1 and values.size > 0 and bool(np.all(np.isfinite(values)))
+
+
+#: Parameter constraint (:mod:`reservoir._validation`) of a reservoir's ``input_scaling``:
+#: one finite number, or one per input feature (whether their number matches the input
+#: is checked by :func:`input_matrix`).
+INPUT_SCALING = [Satisfies(_is_input_scaling, "a finite number or a 1-D array-like of finite "
+                                              "numbers (one per input feature)")]
+#: Parameter constraint of a reservoir's ``dtype``, the dtype of its weights and states.
+DTYPE = [Options("float64", "float32", np.float64, np.float32)]
 #: Matrices up to this size get their eigenvalues from a dense solver.
 DENSE_EIGEN_MAX_SIZE = 500
 
@@ -41,12 +69,25 @@ class ConnectivityWarning(UserWarning):
     """A requested connectivity cannot be realised and was capped (e.g. more inputs than units)."""
 
 
-def _draw_values(rng, size, distribution):
+def draw_weights(rng, size, distribution):
+    """Draw ``size`` random weights: standard normal, or uniform on [-1, 1].
+
+    Parameters
+    ----------
+    rng : numpy.random.RandomState
+    size : int or tuple of int
+    distribution : {"normal", "uniform"}
+        One of :data:`WEIGHT_DISTRIBUTIONS`.
+
+    Returns
+    -------
+    ndarray of shape ``size``
+    """
     if distribution == "normal":
         return rng.standard_normal(size)
     if distribution == "uniform":
         return rng.uniform(-1.0, 1.0, size)
-    raise ValueError(f"distribution must be one of {_DISTRIBUTIONS}; got {distribution!r}.")
+    raise ValueError(f"distribution must be one of {WEIGHT_DISTRIBUTIONS}; got {distribution!r}.")
 
 
 def reservoir_matrix(
@@ -130,7 +171,7 @@ def _random_sparse(n_units, n_connections, connectivity, distribution, rng):
         else:
             cols = np.concatenate([rng.choice(n_units, k, replace=False) for _ in range(n_units)])
         rows = np.repeat(np.arange(n_units), k)
-    values = _draw_values(rng, rows.size, distribution)
+    values = draw_weights(rng, rows.size, distribution)
     return sp.csr_matrix((values, (rows, cols)), shape=(n_units, n_units))
 
 
@@ -190,7 +231,7 @@ def input_matrix(
         W_in = rng.choice([-1.0, 1.0], size=(n_units, n_features))
     else:
         raise ValueError(
-            f"input_distribution must be one of {_INPUT_DISTRIBUTIONS}; got {distribution!r}."
+            f"input_distribution must be one of {INPUT_DISTRIBUTIONS}; got {distribution!r}."
         )
     if connectivity is not None:
         check_in_range(connectivity, "input_connectivity", 0, 1, low_inclusive=False)

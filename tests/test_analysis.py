@@ -152,7 +152,7 @@ def test_generic_reservoir_uses_perturbation_method(noise_input):
     reservoir = DiagonalReservoir(decay=(0.5, -0.8, 0.3))
     exponent = lyapunov_exponent(reservoir, noise_input[:300], washout=50, random_state=0)
     assert exponent == pytest.approx(np.log(0.8), abs=1e-6)
-    with pytest.raises(ValueError, match="ESN only"):
+    with pytest.raises(ValueError, match="needs a reservoir that offers its Jacobian"):
         lyapunov_exponent(reservoir, noise_input[:300], method="jacobian")
 
 

@@ -5,7 +5,6 @@ import pickle
 import subprocess
 import sys
 import textwrap
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -366,30 +365,17 @@ def test_clone_get_params_and_grid_search_with_time_series_split():
     params = model.get_params()
     assert params["hidden_size"] == 3 and params["optimizer"] == "adam"
     assert clone(model).get_params() == params
-    assert set(LeakyRNNForecaster().get_params()) == set(params) | {"leak_rate",
-                                                                    "learn_time_constants"}
+    assert set(LeakyRNNForecaster().get_params()) == set(params) | {
+        "leak_rate", "learn_time_constants", "divergence_factor"}
+    assert set(LeakyRNNRegressor().get_params()) == set(params) | {"leak_rate",
+                                                                   "learn_time_constants"}
+    assert LeakyRNNForecaster(8, 2, 0.3).get_params()["leak_rate"] == 0.3  # positional
     t = np.arange(300)
     X, y = np.column_stack([np.sin(t / 4), np.cos(t / 7)]), np.sin(t / 4 + 0.5)
     search = GridSearchCV(model, {"hidden_size": [2, 4]}, cv=TimeSeriesSplit(n_splits=3))
     search.fit(X, y)
     assert search.best_params_["hidden_size"] in (2, 4)
     assert search.predict(X).shape == (300,)
-
-
-@needs_torch
-def test_passes_the_scikit_learn_estimator_checks():
-    from sklearn.utils.estimator_checks import check_estimator
-
-    model = LSTMRegressor(hidden_size=8, max_epochs=20, learning_rate=0.02, early_stopping=False,
-                          random_state=0)
-    rows = "rows are time steps of one series, not independent samples"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        check_estimator(model, expected_failed_checks={
-            "check_methods_subset_invariance": rows,
-            "check_methods_sample_order_invariance": rows,
-            "check_fit1d": "a 1-D array is one univariate series",
-        })
 
 
 @needs_torch

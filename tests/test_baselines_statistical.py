@@ -152,21 +152,26 @@ def test_arima_with_exogenous_regressors(ar1):
     np.testing.assert_allclose(model.predict(5, X=X[120:125]), direct.forecast(5, exog=X[120:125]),
                                rtol=RTOL)
     assert model.n_exog_features_ == 2
-    # context: X covers the context plus the horizon
-    with_context = model.predict(5, X=X[100:125], context=y[100:120])
+    # context: X holds the horizon, context_X the rows aligned with the context
+    with_context = model.predict(5, X=X[120:125], context=y[100:120], context_X=X[100:120])
     applied = direct.apply(y[100:120], exog=X[100:120])
     np.testing.assert_allclose(with_context, applied.forecast(5, exog=X[120:125]), rtol=RTOL)
     # one-step: T rows of X leave the step after the end unknown; T + 1 rows give it
     partial = model.predict_next(y[120:], X=X[120:])
     assert np.isnan(partial[-1]) and np.isfinite(partial[:-1]).all()
-    with pytest.raises(ValueError, match="X has 29 rows; expected 30 or 31"):
+    with pytest.raises(ValueError, match="y has 30 time steps but X has 29"):
         model.predict_next(y[120:], X=X[121:])
     with pytest.raises(ValueError, match="X is required"):
         model.predict(5)
-    with pytest.raises(ValueError, match="X has 4 rows; expected 5"):
+    with pytest.raises(ValueError, match="X must hold n_steps=5 rows"):
         model.predict(5, X=X[120:124])
-    with pytest.raises(ValueError, match="fitted with 2"):
+    with pytest.raises(ValueError, match="2 exogenous features"):
         model.predict(5, X=X[120:125, :1])
+    # the former form, X covering the context and the horizon, says what to pass instead
+    with pytest.raises(ValueError, match=r"context_X=X\[:-n_steps\]"):
+        model.predict(5, X=X[100:125], context=y[100:120])
+    with pytest.raises(ValueError, match="context_X is required"):
+        model.predict(5, X=X[120:125], context=y[100:120])
 
 
 def test_arima_without_exog_refuses_x(ar1):
@@ -200,7 +205,7 @@ def test_arima_seasonal_order_matches_direct_fit(seasonal_series):
 
 @pytest.mark.parametrize("params, match", [
     ({"order": (1, 0)}, "order must be a tuple of 3"),
-    ({"order": (1, -1, 0)}, r"order\[1\] must be in \[0, inf\]"),
+    ({"order": (1, -1, 0)}, "order must be a tuple of 3 non-negative integers"),
     ({"order": "best"}, "order must be a tuple"),
     ({"auto_max_order": (1, 1)}, "auto_max_order"),
     ({"seasonal_order": (1, 0, 0, 1)}, "period s"),
@@ -263,7 +268,7 @@ def test_ets_multiplicative_requires_positive_data(ar1):
     ({"error": None}, "error must be one of"),
     ({"damped_trend": True}, "damped_trend=True requires a trend"),
     ({"seasonal": "add"}, "requires seasonal_periods"),
-    ({"seasonal": "add", "seasonal_periods": 1}, "seasonal_periods must be in"),
+    ({"seasonal": "add", "seasonal_periods": 1}, r"seasonal_periods must be an integer in \[2"),
 ])
 def test_ets_rejects_bad_parameters(ar1, params, match):
     with pytest.raises(ValueError, match=match):
@@ -290,13 +295,15 @@ def test_persistence_repeats_the_last_value():
 def test_persistence_works_per_series():
     series = [np.arange(5.0), np.arange(8.0) * 2]
     model = PersistenceForecaster().fit(series)
-    forecasts = model.predict(3)
+    # without context, the forecast continues the last training series (as every forecaster)
+    np.testing.assert_array_equal(model.predict(3), [14.0] * 3)
+    forecasts = model.predict(3, context=series)
     assert isinstance(forecasts, list)
     assert forecasts[0].shape == (3,)  # a list of 1-D series gives 1-D forecasts
     np.testing.assert_array_equal(forecasts[0], [4.0] * 3)
     np.testing.assert_array_equal(forecasts[1], [14.0] * 3)
     block = np.arange(24.0).reshape(2, 6, 2)
-    out = PersistenceForecaster().fit(block).predict(2)
+    out = PersistenceForecaster().fit(block).predict(2, context=block)
     assert out.shape == (2, 2, 2)
     np.testing.assert_array_equal(out[1], [[22.0, 23.0]] * 2)
     assert [o.shape for o in model.predict_next(series)] == [(5,), (8,)]

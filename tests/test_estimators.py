@@ -9,7 +9,6 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import Ridge
 from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
-from sklearn.utils.estimator_checks import check_estimator
 
 import reservoir.estimators as estimators_module
 from reservoir import ESN, ReservoirForecaster, ReservoirRegressor, RidgeReadout
@@ -99,11 +98,6 @@ def test_washout_excluded_from_fit():
     y[:50] = 1e6  # garbage during the washout must not influence the fit
     reg = ReservoirRegressor(ESN(n_units=10, random_state=0), washout=50).fit(u, y)
     assert reg.score(u, y) > 0.999
-
-
-def test_regressor_check_estimator():
-    reg = ReservoirRegressor(ESN(n_units=20, random_state=0))
-    check_estimator(reg, expected_failed_checks=expected_failed_checks(reg))
 
 
 def test_default_reservoir_is_seeded(regression_data):

@@ -77,7 +77,8 @@ def _forecast(n=7):
 CASES = {
     "ESN": lambda: _reservoir_case(ESN(n_units=30, state_noise=1e-3, random_state=0)),
     "ESN-dense": lambda: _reservoir_case(ESN(n_units=30, connectivity=0.8, random_state=1)),
-    "DeepESN": lambda: _reservoir_case(DeepESN(n_layers=2, n_units=[20, 10], random_state=0)),
+    "DeepESN": lambda: _reservoir_case(DeepESN(ESN(n_units=20), n_layers=2,
+                                               layer_params={"n_units": [20, 10]}, random_state=0)),
     "BidirectionalESN": lambda: _reservoir_case(
         BidirectionalESN(ESN(n_units=20, random_state=0))),
     "BidirectionalESN-independent": lambda: _reservoir_case(

@@ -8,7 +8,6 @@ import pytest
 from sklearn.base import clone
 
 from reservoir import LSM, ReservoirForecaster, ReservoirRegressor, RidgeReadout
-from reservoir.estimators import expected_failed_checks
 from reservoir.lsm import (
     COLUMN_CONNECTION_PROBABILITY,
     LiquidActivityWarning,
@@ -580,9 +579,19 @@ def test_works_inside_reservoir_forecaster_closed_loop():
     assert np.sqrt(np.mean((path - y[350:375]) ** 2)) < 0.1
 
 
-@pytest.mark.filterwarnings("ignore::reservoir.lsm.LiquidActivityWarning")
-def test_passes_check_estimator():
-    from sklearn.utils.estimator_checks import check_estimator
-
-    lsm = LSM(n_units=20, steps_per_input=2, random_state=0)
-    check_estimator(lsm, expected_failed_checks=expected_failed_checks(lsm))
+@pytest.mark.parametrize("params, message", [
+    ({"topology": "ring"}, "topology must be one of 'random', 'column'"),
+    ({"weight_distribution": "cauchy"}, "weight_distribution must be one of 'normal', 'uniform'"),
+    ({"input_encoding": "spikes"}, "input_encoding must be one of 'current', 'poisson'"),
+    ({"synaptic_delay": (5.0, 1.0)}, r"synaptic_delay must be .* a pair \(low, high\)"),
+    ({"synaptic_delay": -1.0}, "synaptic_delay must be"),
+    ({"tau_trace": ()}, "tau_trace must be .* a non-empty sequence of numbers > 0"),
+    ({"tau_trace": (10.0, 0.0)}, "tau_trace must be"),
+    ({"grid_shape": (2, 2)}, "grid_shape must be None or three positive integers"),
+    ({"include_membrane": 1}, "include_membrane must be True or False"),
+    ({"inhibitory_fraction": 1.0}, r"inhibitory_fraction must be in \[0, 1\)"),
+    ({"v_reset": 16.0}, "v_reset must be below v_threshold"),
+])
+def test_invalid_liquid_parameters_name_the_parameter(params, message):
+    with pytest.raises(ValueError, match=message):
+        LSM(n_units=10, **params).fit(np.zeros((5, 1)))

@@ -130,7 +130,8 @@ def test_generator_rng_still_gives_a_shared_noise_stream(series):
 @pytest.mark.parametrize("make", [
     lambda: ESN(n_units=40, state_noise=0.05, random_state=0),
     lambda: ESN(n_units=40, state_noise=0.05, leak_rate=0.5, dtype="float32", random_state=1),
-    lambda: DeepESN(n_layers=2, n_units=[20, 15], state_noise=0.05, random_state=0),
+    lambda: DeepESN(ESN(n_units=20, state_noise=0.05), layer_params={"n_units": [20, 15]},
+                    random_state=0),
     lambda: BidirectionalESN(ESN(n_units=20, state_noise=0.05, random_state=0)),
 ], ids=["esn", "esn-float32", "deep", "bidirectional"])
 def test_noisy_states_do_not_depend_on_the_batch(make, series):

@@ -201,8 +201,8 @@ def test_classifier_keeps_the_callers_structure(seed, n_series, length, per_step
 def test_noisy_states_are_batch_invariant(seed, lengths_, leak_rate, state_noise, deep, order):
     series = _series(seed, lengths_)
     if deep:
-        reservoir = DeepESN(n_layers=2, n_units=8, leak_rate=leak_rate, state_noise=state_noise,
-                            n_connections=4, random_state=seed % 1000)
+        reservoir = DeepESN(ESN(n_units=8, leak_rate=leak_rate, state_noise=state_noise,
+                                n_connections=4), n_layers=2, random_state=seed % 1000)
     else:
         reservoir = ESN(n_units=12, leak_rate=leak_rate, state_noise=state_noise,
                         n_connections=4, random_state=seed % 1000)
@@ -266,8 +266,8 @@ def test_save_and_load_round_trip(seed, kind, n_units, state_noise, keep_statist
         model = ReservoirForecaster(esn, readout, washout=5).fit(series[0])
         outputs = lambda m: m.predict(7, noise=True)  # noqa: E731
     elif kind == "deep":
-        deep = DeepESN(n_layers=2, n_units=n_units, n_connections=min(5, n_units),
-                       state_noise=state_noise, random_state=seed % 1000)
+        deep = DeepESN(ESN(n_units=n_units, n_connections=min(5, n_units),
+                           state_noise=state_noise), n_layers=2, random_state=seed % 1000)
         model = ReservoirForecaster(deep, readout, washout=5).fit(series[0])
         outputs = lambda m: m.predict(7, context=series)  # noqa: E731
     else:

@@ -359,9 +359,15 @@ def test_per_step_classifier_of_one_series_is_split_in_time():
 
 def test_deep_esn_lsm_and_bidirectional_reservoirs_are_searched(narma_data):
     u, y = narma_data
-    deep = ReservoirRegressor(DeepESN(n_layers=2, n_units=10, random_state=0), washout=30)
+    deep = ReservoirRegressor(DeepESN(ESN(n_units=10), n_layers=2, random_state=0), washout=30)
     result = quiet_tune(deep, y[:300], u[:300], n_trials=2, random_state=0)
-    assert {"reservoir__spectral_radius", "reservoir__leak_rate"} <= set(result.best_params_)
+    # The layer template is searched as an ESN.
+    assert {"reservoir__reservoir__leak_rate",
+            "reservoir__reservoir__input_scaling"} <= set(result.best_params_)
+    # A DeepESN with the default template (reservoir=None) is searched too.
+    default = ReservoirRegressor(DeepESN(n_layers=2, random_state=0), washout=30)
+    result = quiet_tune(default, y[:300], u[:300], n_trials=1, random_state=0)
+    assert "reservoir__reservoir__leak_rate" in result.best_params_
     liquid = ReservoirRegressor(LSM(n_units=20, steps_per_input=2, random_state=0), washout=30)
     result = quiet_tune(liquid, y[:200], u[:200], n_trials=2, random_state=0)
     assert {"reservoir__inhibition_balance", "reservoir__tau_membrane"} <= set(result.best_params_)

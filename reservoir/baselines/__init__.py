@@ -2,7 +2,9 @@
 
 * Trained recurrent networks (PyTorch, optional extra ``torch``):
   ``LSTMRegressor``, ``LSTMForecaster``, ``GRURegressor``, ``GRUForecaster``,
-  ``LeakyRNNRegressor``, ``LeakyRNNForecaster``.
+  ``LeakyRNNRegressor``, ``LeakyRNNForecaster``; all derive from
+  ``RecurrentEstimator`` (``isinstance(model, RecurrentEstimator)``: a model
+  that trains a torch network by epochs).
 * Statistical and naive forecasts (statsmodels): ``ARIMAForecaster``,
   ``ETSForecaster``, ``PersistenceForecaster``, ``SeasonalNaiveForecaster``.
 
@@ -18,6 +20,7 @@ _LAZY = {
     "GRUForecaster": "recurrent",
     "LeakyRNNRegressor": "recurrent",
     "LeakyRNNForecaster": "recurrent",
+    "RecurrentEstimator": "recurrent",
     "ARIMAForecaster": "statistical",
     "ETSForecaster": "statistical",
     "PersistenceForecaster": "statistical",

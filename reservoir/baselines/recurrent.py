@@ -16,6 +16,7 @@ an ImportError that says how to install it.
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import numpy as np
@@ -23,27 +24,24 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._batching import group_by_length
-from .._forecast import (
-    check_exogenous,
-    check_future_exogenous,
-    check_n_steps,
-    format_forecast,
-    training_range,
-    warn_if_diverged,
-)
+from .._batching import equal_length_blocks, scatter
+from .._forecaster import BaseForecaster, ForecastLayout
 from .._scoring import SequenceRegressorMixin
 from .._validation import (
-    SeriesSet,
-    check_bool,
-    check_in_range,
+    BOOLEAN,
+    RANDOM_STATE,
+    Interval,
+    Options,
+    Satisfies,
     check_series,
     check_supervised_series,
     check_washout,
     record_n_features,
+    validate_params,
 )
 
 __all__ = [
+    "RecurrentEstimator",
     "LSTMRegressor",
     "LSTMForecaster",
     "GRURegressor",
@@ -56,7 +54,6 @@ INSTALL_HINT = (
     "The trained recurrent baselines need PyTorch, which could not be imported. "
     'Install it with: pip install "reservoir-rc[torch]"'
 )
-_OPTIMIZERS = ("adam", "sgd")
 _DTYPES = ("float32", "float64")
 #: Options of a core's factory that a saved network records (and the only ones read back).
 _NET_OPTIONS = {"leaky": ("leak_rate", "learn_time_constants")}
@@ -73,17 +70,47 @@ def _torch_backend():
     return _torch_nets, _torch_training
 
 
-# -- small checks and helpers ---------------------------------------------------------
-def _check_choice(value, name, choices):
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}.")
-    return value
+# -- parameters ---------------------------------------------------------------------------
+#: Constructor parameters and defaults, in signature order, of each group of classes.
+_NETWORK_PARAMETERS = (("hidden_size", 32), ("num_layers", 1))
+_LEAKY_PARAMETERS = (("leak_rate", 0.5), ("learn_time_constants", False))
+_TRAINING_PARAMETERS = (
+    ("washout", 0), ("learning_rate", 3e-3), ("max_epochs", 200), ("batch_size", 32),
+    ("seq_len", 50), ("gradient_clip", 1.0), ("weight_decay", 0.0), ("early_stopping", True),
+    ("validation_fraction", 0.1), ("patience", 20), ("optimizer", "adam"), ("device", "cpu"),
+    ("dtype", "float32"), ("random_state", None), ("verbose", 0),
+)
+_FORECAST_PARAMETERS = (("divergence_factor", 1.0),)
 
 
-def _check_verbose(verbose):
-    if isinstance(verbose, (bool, np.bool_)):
-        return int(verbose)
-    return int(check_in_range(verbose, "verbose", 0, integer=True))
+def _init_with(*groups):
+    """An ``__init__`` storing the given ``(name, default)`` parameters, with their signature.
+
+    The six network classes combine the same parameter groups (network,
+    leaky core, training, forecasting); the table above is their one
+    definition. The returned function has the explicit signature (through
+    ``__signature__``) that scikit-learn's ``get_params``, ``clone`` and
+    ``repr`` read, accepts positional and keyword arguments as a written-out
+    ``__init__`` would, and only stores the values (validation happens in
+    ``fit``).
+    """
+    parameters = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)] + [
+        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default)
+        for group in groups for name, default in group]
+    signature = inspect.Signature(parameters)
+
+    def __init__(self, *args, **kwargs):
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        for name, value in list(bound.arguments.items())[1:]:
+            setattr(self, name, value)
+
+    __init__.__signature__ = signature
+    return __init__
+
+
+def _is_device(value):
+    return isinstance(value, str) or type(value).__name__ == "device"
 
 
 def _check_device(device):
@@ -109,20 +136,11 @@ def _check_width(series, expected, name):
         )
 
 
-def _format_of(raw):
-    """Keyword arguments of :func:`format_forecast` for a forecast continuing ``raw``."""
-    if type(raw).__module__.split(".")[0] == "pandas":
-        one_d = raw.ndim == 1
-        return {"was_1d": one_d, "index": raw.index, "name": raw.name if one_d else None,
-                "columns": None if one_d else list(raw.columns)}
-    return {"was_1d": np.ndim(raw) == 1}
-
-
 def _join(series, exogenous):
-    """Network inputs: each series with its exogenous columns appended (if any)."""
+    """Network inputs: each series with its exogenous columns (a list, or None) appended."""
     if exogenous is None:
         return list(series)
-    return [np.hstack([s, x]) for s, x in zip(series, exogenous.series, strict=True)]
+    return [np.hstack([s, x]) for s, x in zip(series, exogenous, strict=True)]
 
 
 def _moments(series):
@@ -190,49 +208,38 @@ def _rebuild_net(record, device):
 
 
 # -- the shared machinery ----------------------------------------------------------------
-class _RecurrentEstimator(BaseEstimator):
-    """Hyperparameters, training and batched inference shared by all trained RNN baselines."""
+class RecurrentEstimator(BaseEstimator):
+    """Base class of the trained RNN baselines: hyperparameters, training, batched inference.
+
+    Every regressor and forecaster of this module derives from it, so
+    ``isinstance(model, RecurrentEstimator)`` tells a model that trains a torch
+    network by epochs (e.g. to hook a callback into its training loop).
+    """
 
     #: Name of the recurrent core in :data:`._torch_nets.CORES`; set by each network family.
     _core = None
+    _parameter_constraints: dict = {
+        "hidden_size": [Interval("integer", 1, None)],
+        "num_layers": [Interval("integer", 1, None)],
+        "washout": [Interval("integer", 0, None)],
+        "learning_rate": [Interval("real", 0, None, closed="neither")],
+        "max_epochs": [Interval("integer", 1, None)],
+        "batch_size": [Interval("integer", 1, None)],
+        "seq_len": [Interval("integer", 1, None)],
+        "gradient_clip": [Interval("real", 0, None, closed="neither"), None],
+        "weight_decay": [Interval("real", 0, None)],
+        "early_stopping": [BOOLEAN],
+        "validation_fraction": [Interval("real", 0, 1, closed="neither")],
+        "patience": [Interval("integer", 1, None)],
+        "optimizer": [Options("adam", "sgd")],
+        "device": [Satisfies(_is_device, "a device name such as 'cpu' or 'cuda:0', "
+                                         "or a torch.device")],
+        "dtype": [Options(*_DTYPES)],
+        "random_state": [RANDOM_STATE],
+        "verbose": [Interval("integer", 0, None), BOOLEAN],
+    }
 
-    def __init__(
-        self,
-        hidden_size=32,
-        num_layers=1,
-        washout=0,
-        learning_rate=3e-3,
-        max_epochs=200,
-        batch_size=32,
-        seq_len=50,
-        gradient_clip=1.0,
-        weight_decay=0.0,
-        early_stopping=True,
-        validation_fraction=0.1,
-        patience=20,
-        optimizer="adam",
-        device="cpu",
-        dtype="float32",
-        random_state=None,
-        verbose=0,
-    ):
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.washout = washout
-        self.learning_rate = learning_rate
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.seq_len = seq_len
-        self.gradient_clip = gradient_clip
-        self.weight_decay = weight_decay
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.optimizer = optimizer
-        self.device = device
-        self.dtype = dtype
-        self.random_state = random_state
-        self.verbose = verbose
+    __init__ = _init_with(_NETWORK_PARAMETERS, _TRAINING_PARAMETERS)
 
     # -- hooks of the network families ---------------------------------------------------
     def _core_options(self):
@@ -270,28 +277,17 @@ class _RecurrentEstimator(BaseEstimator):
 
     # -- fitting -------------------------------------------------------------------------
     def _training_config(self, training):
-        check_in_range(self.hidden_size, "hidden_size", 1, integer=True)
-        check_in_range(self.num_layers, "num_layers", 1, integer=True)
-        check_in_range(self.learning_rate, "learning_rate", 0, low_inclusive=False)
-        check_in_range(self.max_epochs, "max_epochs", 1, integer=True)
-        check_in_range(self.batch_size, "batch_size", 1, integer=True)
-        check_in_range(self.seq_len, "seq_len", 1, integer=True)
-        if self.gradient_clip is not None:
-            check_in_range(self.gradient_clip, "gradient_clip", 0, low_inclusive=False)
-        check_in_range(self.weight_decay, "weight_decay", 0)
-        check_in_range(self.validation_fraction, "validation_fraction", 0, 1,
-                       low_inclusive=False, high_inclusive=False)
-        check_in_range(self.patience, "patience", 1, integer=True)
+        """The training loop's settings (parameters validated in fit by validate_params)."""
         return training.TrainingConfig(
             learning_rate=float(self.learning_rate),
             max_epochs=int(self.max_epochs),
             batch_size=int(self.batch_size),
             gradient_clip=None if self.gradient_clip is None else float(self.gradient_clip),
             weight_decay=float(self.weight_decay),
-            optimizer=_check_choice(self.optimizer, "optimizer", _OPTIMIZERS),
-            early_stopping=check_bool(self.early_stopping, "early_stopping"),
+            optimizer=self.optimizer,
+            early_stopping=bool(self.early_stopping),
             patience=int(self.patience),
-            verbose=_check_verbose(self.verbose),
+            verbose=int(self.verbose),
         )
 
     def _split_validation(self, inputs, targets, washout):
@@ -321,7 +317,7 @@ class _RecurrentEstimator(BaseEstimator):
 
         config = self._training_config(training)
         core_options = self._core_options()
-        dtype = getattr(torch, _check_choice(self.dtype, "dtype", _DTYPES))
+        dtype = getattr(torch, self.dtype)
         device = _check_device(self.device)
         init_seed, order_seed = check_random_state(self.random_state).randint(0, 2**31 - 1, 2)
         train_part, validation_part = self._split_validation(inputs, targets, washout)
@@ -351,22 +347,18 @@ class _RecurrentEstimator(BaseEstimator):
         Yields ``(members, outputs (B, T, k), final_state)`` per group.
         """
         _, training = _torch_backend()
-        for _, members in group_by_length([s.shape[0] for s in series]).items():
+        for members, block in equal_length_blocks(series):
             with training.cpu_threads(self.device):
-                outputs, state = training.run_network(self.net_,
-                                                      np.stack([series[i] for i in members]))
+                outputs, state = training.run_network(self.net_, block)
             yield members, outputs, state
 
     def _run_series(self, series):
         """Raw network outputs for each series, one (T_i, k) array per series."""
-        outputs = [None] * len(series)
-        for members, block, _ in self._run_groups(series):
-            for j, i in enumerate(members):
-                outputs[i] = block[j]
-        return outputs
+        return scatter(len(series), ((members, block)
+                                     for members, block, _ in self._run_groups(series)))
 
 
-class _RecurrentRegressor(SequenceRegressorMixin, _RecurrentEstimator):
+class _RecurrentRegressor(SequenceRegressorMixin, RecurrentEstimator):
     """fit(X, y) / predict(X) with per-step targets."""
 
     def fit(self, X, y):
@@ -384,6 +376,7 @@ class _RecurrentRegressor(SequenceRegressorMixin, _RecurrentEstimator):
         -------
         self
         """
+        validate_params(self)
         inputs, targets, washout = check_supervised_series(self, X, y, self.washout)
         record_n_features(self, inputs, reset=True)
         self._fit_sequences(inputs.series, targets.series, washout)
@@ -412,90 +405,25 @@ class _RecurrentRegressor(SequenceRegressorMixin, _RecurrentEstimator):
         return inputs.restore(outputs)
 
 
-class _RecurrentForecaster(_RecurrentEstimator):
-    """fit(y, X=None) with teacher forcing; closed-loop predict(n_steps)."""
+class _RecurrentForecaster(BaseForecaster, RecurrentEstimator):
+    """fit(y, X=None) with teacher forcing; closed-loop predict(n_steps) (see BaseForecaster)."""
 
-    def fit(self, y, X=None):
-        """Train one-step-ahead prediction: input ``y[t]`` (and ``X[t]``), target ``y[t+1]``.
+    _parameter_constraints = {**RecurrentEstimator._parameter_constraints,
+                              **BaseForecaster._parameter_constraints}
+    __init__ = _init_with(_NETWORK_PARAMETERS, _TRAINING_PARAMETERS, _FORECAST_PARAMETERS)
 
-        Parameters
-        ----------
-        y : array-like (T,) or (T, d), list of (T_i, d) arrays, or (n, T, d) array
-            Series to forecast.
-        X : array-like with the same structure and lengths as ``y``, optional
-            Exogenous inputs; ``predict`` then needs their future values.
-
-        Returns
-        -------
-        self
-        """
-        series = check_series(y, name="y", min_length=2)
-        exogenous = check_exogenous(X, series)
-        washout = check_washout(self.washout, series.lengths, extra=1)
-        inputs = _join(series.series, exogenous)
-        record_n_features(self, SeriesSet(inputs, series.layout), reset=True)
-        self.n_outputs_ = series.n_features
-        self.n_exog_ = 0 if exogenous is None else exogenous.n_features
-        self._fit_sequences([x[:-1] for x in inputs], [s[1:] for s in series.series], washout)
+    # -- hooks of the forecaster template ---------------------------------------------
+    def _fit(self, series, exog):
+        """Train one-step-ahead prediction: input ``y[t]`` (and ``X[t]``), target ``y[t+1]``."""
+        washout = check_washout(self.washout, [len(s) for s in series], extra=1)
+        inputs = _join(series, exog)
+        self._fit_sequences([x[:-1] for x in inputs], [s[1:] for s in series], washout)
         self._last_inputs_ = inputs[-1]
-        self._last_format_ = _format_of(y if series.layout == "single" else y[-1])
-        self.training_range_ = training_range(series.series)
-        return self
 
-    def predict(self, n_steps, X=None, context=None, context_X=None):
-        """Forecast ``n_steps`` values in closed loop, each prediction fed back as the next input.
-
-        Parameters
-        ----------
-        n_steps : int
-            Forecast horizon.
-        X : array-like (n_steps, e), or a list / (n, n_steps, e) array with one per context
-            Future exogenous inputs; required when ``X`` was given to ``fit``.
-            ``X[t]`` accompanies ``y[t]`` as input, so row ``i`` enters with the
-            ``i``-th forecast to predict the next one (the last row is not needed
-            to produce ``n_steps`` values, but is required for a uniform shape).
-        context : array-like series, list of series, or 3-D array, optional
-            Recent observations to warm the network up on; the forecasts continue
-            each context series. By default the forecast continues the end of
-            the training series (the last one if ``fit`` got a list).
-        context_X : exogenous inputs paired with ``context``, optional
-            Required with ``context`` when ``X`` was given to ``fit``.
-
-        Returns
-        -------
-        ndarray (n_steps,) or (n_steps, d), pandas object, list, or (n, n_steps, d) array
-            One forecast per context series, in the caller's structure; 1-D for
-            1-D series, pandas on the continued index when the series had a
-            frequency.
-
-        Warns
-        -----
-        ForecastDivergenceWarning
-            When the forecast becomes non-finite or explodes.
-        """
-        check_is_fitted(self)
-        n_steps = check_n_steps(n_steps, n_outputs=self.n_outputs_)
-        layout = "single"
-        if context is None:
-            if context_X is not None:
-                raise ValueError("context_X can only be given together with context.")
-            contexts, formats = [self._last_inputs_], [self._last_format_]
-        else:
-            series = check_series(context, name="context")
-            _check_width(series, self.n_outputs_, "context")
-            exogenous = check_exogenous(context_X, series, self.n_exog_, x_name="context_X",
-                                        y_name="context")
-            contexts = _join(series.series, exogenous)
-            formats, layout = self._formats(context, series), series.layout
-        check_n_steps(n_steps, n_series=len(contexts), n_outputs=self.n_outputs_)
-        futures = check_future_exogenous(X, self.n_exog_, n_steps, len(contexts))
-        paths = self._generate(contexts, futures, n_steps)
-        warn_if_diverged(np.stack(paths), self.training_range_)
-        if formats is None:
-            return np.stack(paths)
-        forecasts = [format_forecast(path, **fmt)
-                     for path, fmt in zip(paths, formats, strict=True)]
-        return forecasts[0] if layout == "single" else forecasts
+    def _predict(self, n_steps, contexts, context_exog, future_exog):
+        """Warm up on each context (or the end of training), then run in closed loop."""
+        inputs = [self._last_inputs_] if contexts is None else _join(contexts, context_exog)
+        return self._generate(inputs, future_exog, n_steps)
 
     def predict_next(self, y, X=None):
         """Teacher-forced one-step-ahead predictions: output ``t`` predicts ``y[t+1]``.
@@ -510,85 +438,39 @@ class _RecurrentForecaster(_RecurrentEstimator):
 
         Returns
         -------
-        ndarray (T,) or (T, d), list of arrays, or (n, T, d) array
-            Same structure as ``y``.
+        ndarray (T,) or (T, d), pandas object, list of them, or (n, T, d) array
+            Same structure, shape and (pandas) index as ``y``.
         """
         check_is_fitted(self)
-        series = check_series(y, name="y")
-        exogenous = check_exogenous(X, series, self.n_exog_)
-        inputs = _join(series.series, exogenous)
-        record_n_features(self, SeriesSet(inputs, series.layout), reset=False)
-        outputs = self._run_series(inputs)
-        if series.was_1d:
-            outputs = [out[:, 0] for out in outputs]
-        return series.restore(outputs)
-
-    # -- helpers -----------------------------------------------------------------
-    @staticmethod
-    def _formats(raw, series):
-        """format_forecast arguments per context series; None for a 3-D block."""
-        if series.layout == "array":
-            return None
-        return [_format_of(raw)] if series.layout == "single" else [_format_of(r) for r in raw]
+        series, exogenous = self._check_observed(y, X)
+        inputs = _join(series.series, None if exogenous is None else exogenous.series)
+        return ForecastLayout.of(y, series).like_input(self._run_series(inputs))
 
     def _generate(self, contexts, futures, n_steps):
         """Warm up on each context, then run in closed loop; one (n_steps, d) path per context."""
         _, training = _torch_backend()
-        paths = [None] * len(contexts)
-        for members, outputs, state in self._run_groups(contexts):
+
+        def closed_loop(members, outputs, state):
             exogenous = None if futures is None else np.stack(
                 [futures[i][: n_steps - 1] for i in members])
             with training.cpu_threads(self.device):
-                generated = training.run_closed_loop(self.net_, outputs[:, -1], state, n_steps,
-                                                     exogenous)
-            for j, i in enumerate(members):
-                paths[i] = generated[j]
-        return paths
+                return training.run_closed_loop(self.net_, outputs[:, -1], state, n_steps,
+                                                exogenous)
+
+        return scatter(len(contexts), ((members, closed_loop(members, outputs, state))
+                                       for members, outputs, state in self._run_groups(contexts)))
 
 
 class _LeakyRNN:
     """The leaky-integrator core: adds ``leak_rate`` and ``learn_time_constants``."""
 
     _core = "leaky"
-
-    def __init__(
-        self,
-        hidden_size=32,
-        num_layers=1,
-        leak_rate=0.5,
-        learn_time_constants=False,
-        washout=0,
-        learning_rate=3e-3,
-        max_epochs=200,
-        batch_size=32,
-        seq_len=50,
-        gradient_clip=1.0,
-        weight_decay=0.0,
-        early_stopping=True,
-        validation_fraction=0.1,
-        patience=20,
-        optimizer="adam",
-        device="cpu",
-        dtype="float32",
-        random_state=None,
-        verbose=0,
-    ):
-        super().__init__(
-            hidden_size=hidden_size, num_layers=num_layers, washout=washout,
-            learning_rate=learning_rate, max_epochs=max_epochs, batch_size=batch_size,
-            seq_len=seq_len, gradient_clip=gradient_clip, weight_decay=weight_decay,
-            early_stopping=early_stopping, validation_fraction=validation_fraction,
-            patience=patience, optimizer=optimizer, device=device, dtype=dtype,
-            random_state=random_state, verbose=verbose,
-        )
-        self.leak_rate = leak_rate
-        self.learn_time_constants = learn_time_constants
+    _leaky_constraints = {"leak_rate": [Interval("real", 0, 1, closed="right")],
+                          "learn_time_constants": [BOOLEAN]}
 
     def _core_options(self):
-        check_in_range(self.leak_rate, "leak_rate", 0, 1, low_inclusive=False)
         return {"leak_rate": float(self.leak_rate),
-                "learn_time_constants": check_bool(self.learn_time_constants,
-                                                    "learn_time_constants")}
+                "learn_time_constants": bool(self.learn_time_constants)}
 
     def _record_core(self):
         rates = self.net_.core.time_constants()
@@ -596,7 +478,7 @@ class _LeakyRNN:
 
 
 # -- documentation shared by the six public classes -----------------------------------
-_TRAINING_PARAMETERS = """\
+_TRAINING_DOC = """\
 washout : int, default=0
     Warm-up steps at the start of every training window (and of every series)
     whose outputs are excluded from the loss. Each training window has
@@ -638,7 +520,7 @@ verbose : int, default=0
     Show a tqdm progress bar over epochs with the current losses when > 0.
 """
 
-_LEAKY_PARAMETERS = """\
+_LEAKY_DOC = """\
 leak_rate : float in (0, 1], default=0.5
     Leak rate ``a`` of the units, ``h <- (1 - a) h + a tanh(W h + U x + b)``;
     the initial value when the time constants are learned.
@@ -677,8 +559,17 @@ _NETWORKS = {
 }
 
 
+_FORECAST_DOC = """\
+divergence_factor : float > 0, default=1.0
+    A closed-loop forecast that leaves the range of the training data by more
+    than this multiple of the range's width (or turns non-finite) triggers a
+    :class:`~reservoir.exceptions.ForecastDivergenceWarning`.
+"""
+
+
 def _docstring(network, role, name):
     description, leaky = _NETWORKS[network], network == "leaky"
+    forecaster = role == "forecaster"
     if role == "regressor":
         summary = (f"Sequence-to-sequence regression with {description}.\n\n"
                    "``fit(X, y)`` learns per-step targets ``y`` from input series ``X``; "
@@ -711,7 +602,7 @@ hidden_size : int, default=32
     Units per recurrent layer.
 num_layers : int, default=1
     Stacked recurrent layers.
-{_LEAKY_PARAMETERS if leaky else ""}{_TRAINING_PARAMETERS}
+{_LEAKY_DOC if leaky else ""}{_TRAINING_DOC}{_FORECAST_DOC if forecaster else ""}
 Attributes
 ----------
 {_ATTRIBUTES}{extra_attrs}{_LEAKY_ATTRIBUTES if leaky else ""}
@@ -746,7 +637,14 @@ class GRUForecaster(_RecurrentForecaster):
 
 class LeakyRNNRegressor(_LeakyRNN, _RecurrentRegressor):
     __doc__ = _docstring("leaky", "regressor", "LeakyRNNRegressor")
+    _parameter_constraints = {**_RecurrentRegressor._parameter_constraints,
+                              **_LeakyRNN._leaky_constraints}
+    __init__ = _init_with(_NETWORK_PARAMETERS, _LEAKY_PARAMETERS, _TRAINING_PARAMETERS)
 
 
 class LeakyRNNForecaster(_LeakyRNN, _RecurrentForecaster):
     __doc__ = _docstring("leaky", "forecaster", "LeakyRNNForecaster")
+    _parameter_constraints = {**_RecurrentForecaster._parameter_constraints,
+                              **_LeakyRNN._leaky_constraints}
+    __init__ = _init_with(_NETWORK_PARAMETERS, _LEAKY_PARAMETERS, _TRAINING_PARAMETERS,
+                          _FORECAST_PARAMETERS)

@@ -5,11 +5,18 @@ as the reservoir forecasters:
 
 * ``fit(y, X=None)`` learns from one series ``y`` of shape ``(T,)`` or ``(T, d)``
   (numpy or pandas; the naive models also accept a list of series);
-* ``predict(n_steps, X=None, context=None)`` forecasts ``n_steps`` ahead from the
-  end of the training series, or from the end of ``context`` (a new series with
-  the same features) using the fitted parameters without refitting;
+* ``predict(n_steps, X=None, context=None, context_X=None)`` forecasts
+  ``n_steps`` ahead from the end of the training series, or from the end of
+  ``context`` (a new series with the same features) using the fitted
+  parameters without refitting; ``X`` holds the ``n_steps`` future exogenous
+  rows and ``context_X`` the rows aligned with ``context`` (models fitted with
+  ``X`` only);
 * ``predict_next(y, X=None)`` returns teacher-forced one-step-ahead predictions:
   row ``t`` of the output predicts ``y[t + 1]`` from ``y[:t + 1]``.
+
+All of them follow the forecaster template of :mod:`reservoir._forecaster`
+(validation, exogenous inputs, divergence warnings, output shapes), shared
+with the reservoir and trained-RNN forecasters.
 
 Models
 ------
@@ -44,24 +51,16 @@ import itertools
 import warnings
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, replace
 
 import numpy as np
-from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, EstimationWarning
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 from threadpoolctl import threadpool_limits
 
-from .._forecast import check_n_steps, format_forecast
-from .._validation import (
-    SeriesSet,
-    check_bool,
-    check_in_range,
-    check_series,
-    record_n_features,
-)
+from .._forecaster import BaseForecaster, ForecastLayout
+from .._validation import BOOLEAN, Interval, Options, Satisfies, check_series
 
 __all__ = [
     "ARIMAForecaster",
@@ -70,136 +69,42 @@ __all__ = [
     "SeasonalNaiveForecaster",
 ]
 
-_ARIMA_TRENDS = (None, "n", "c", "t", "ct")
 _MISSING = object()
 #: Model arguments a saved ARIMA/ETS column records (and the only ones read back).
 _SARIMAX_SPEC = ("order", "seasonal_order", "trend", "enforce_stationarity",
                  "enforce_invertibility")
 _ETS_SPEC = ("error", "trend", "damped_trend", "seasonal", "seasonal_periods")
-_ETS_COMPONENTS = (None, "add", "mul")
-
-
-# ---------------------------------------------------------------------------
-# Shaping outputs like the series they come from
-# ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Layout:
-    """How a series was passed (numpy/pandas, 1-D/2-D, one/many), without its data."""
-
-    template: SeriesSet
-    name: object = None
-
-    @classmethod
-    def of(cls, raw, series_set: SeriesSet) -> _Layout:
-        is_pandas_series = series_set.index is not None and series_set.was_1d
-        return cls(
-            template=replace(series_set, series=[], original_first=None),
-            name=getattr(raw, "name", None) if is_pandas_series else None,
-        )
-
-    def forecast(self, paths):
-        """Forecasts (one ``(n_steps, d)`` array per series) continuing the input's index."""
-        layout = self.template
-        index = layout.index if layout.layout == "single" else None
-        shaped = [
-            format_forecast(path, was_1d=layout.was_1d, index=index,
-                            columns=layout.columns, name=self.name)
-            for path in paths
-        ]
-        return layout.restore(shaped)
-
-    def like_input(self, outputs):
-        """Outputs with the same shape, type and index as the input series."""
-        layout = self.template
-        if layout.index is None:
-            shaped = [out[:, 0] if layout.was_1d else out for out in outputs]
-            return layout.restore(shaped)
-        import pandas as pd
-
-        values = outputs[0]
-        if layout.was_1d:
-            return pd.Series(values[:, 0], index=layout.index, name=self.name)
-        return pd.DataFrame(values, index=layout.index, columns=layout.columns)
+_ETS_COMPONENTS = ("add", "mul")
 
 
 # ---------------------------------------------------------------------------
 # Shared fit / predict / predict_next machinery
 # ---------------------------------------------------------------------------
-class _StatisticalForecaster(BaseEstimator):
-    """Validation and output shaping shared by all forecasters of this module.
+class _StatisticalForecaster(BaseForecaster):
+    """The forecaster template (:class:`reservoir._forecaster.BaseForecaster`) for this module.
 
-    Subclasses implement ``_check_params``, ``_min_length``, ``_fit_series``,
-    ``_forecast`` and ``_one_step``; exogenous inputs are refused unless
-    ``_validate_exog`` is overridden.
+    Subclasses implement ``_fit_series``, ``_forecast_series`` and ``_one_step``, and
+    may refine ``_check_params``, ``_min_fit_length`` and ``_min_context_length``.
+    Exogenous inputs are refused unless ``_supports_exog`` is True; one series
+    per model unless ``_multiple_series`` is True.
     """
 
-    #: Whether ``fit`` accepts several series (a list or a 3-D block).
-    _many_series = False
+    _supports_exog = False
+    _multiple_series = False
 
-    def fit(self, y, X=None):
-        """Fit the model to one series.
-
-        Parameters
-        ----------
-        y : array-like of shape (T,) or (T, d), pandas Series or DataFrame
-            The series to learn from. A pandas index with a frequency (or a
-            RangeIndex) is continued in the forecasts.
-        X : array-like of shape (T, k), optional
-            Exogenous regressors aligned with ``y`` (only models that use them).
-
-        Returns
-        -------
-        self : object
-            The fitted forecaster.
-        """
-        self._check_params()
-        series_set = self._check_y(y, "y", self._min_length())
-        record_n_features(self, series_set, reset=True)
-        exog = self._validate_exog(X, (series_set.lengths[0],), reset=True)
-        self.train_layout_ = _Layout.of(y, series_set)
+    # -- hooks of the forecaster template -----------------------------------------
+    def _fit(self, series, exog):
         with self._compute_limits():
-            self._fit_series(series_set.series, exog)
-        return self
+            self._fit_series(series, None if exog is None else exog[0])
 
-    def predict(self, n_steps, X=None, context=None):
-        """Forecast ``n_steps`` ahead of the training series or of ``context``.
-
-        Parameters
-        ----------
-        n_steps : int
-            Forecast horizon, a positive integer.
-        X : array-like, optional
-            Exogenous regressors (only for models fitted with them): the
-            ``n_steps`` future rows, or, when ``context`` is given, the rows
-            aligned with ``context`` followed by the ``n_steps`` future rows.
-        context : array-like of shape (T_c, d) or pandas object, optional
-            A new series with the training series' features. The fitted
-            parameters are applied to it (no refit) and the forecast starts
-            after its last step.
-
-        Returns
-        -------
-        forecast : ndarray of shape (n_steps,) or (n_steps, d), or pandas object
-            1-D when the series was 1-D; a pandas Series/DataFrame on the
-            continued index when the series was pandas with a continuable
-            index; a list (or 3-D array) for several series.
-        """
-        check_is_fitted(self)
-        n_steps = check_n_steps(n_steps, n_outputs=self.n_features_in_)
-        if context is None:
-            history, layout = None, self.train_layout_
-            exog = self._validate_exog(X, (n_steps,))
-            exog_past, exog_future = None, exog
-        else:
-            context_set = self._check_y(context, "context", self._min_context_length())
-            record_n_features(self, context_set, reset=False)
-            history, layout = context_set.series, _Layout.of(context, context_set)
-            n_past = context_set.lengths[0]
-            exog = self._validate_exog(X, (n_past + n_steps,))
-            exog_past, exog_future = _split_rows(exog, n_past)
+    def _predict(self, n_steps, contexts, context_exog, future_exog):
         with self._compute_limits():
-            paths = self._forecast(n_steps, history, exog_past, exog_future)
-        return layout.forecast(paths)
+            return self._forecast_series(n_steps, contexts,
+                                  None if context_exog is None else context_exog[0],
+                                  None if future_exog is None else future_exog[0])
+
+    def _min_fit_length(self) -> int:
+        return 1
 
     def predict_next(self, y, X=None):
         """Teacher-forced one-step-ahead predictions for every step of ``y``.
@@ -210,78 +115,45 @@ class _StatisticalForecaster(BaseEstimator):
             The series to run the fitted model over (no refit).
         X : array-like, optional
             Exogenous regressors (only for models fitted with them), with
-            ``T`` rows, or ``T + 1`` rows to also predict the step after ``y``.
+            ``T`` rows aligned with ``y``, or ``T + 1`` rows to also predict
+            the step after ``y``.
 
         Returns
         -------
         predictions : same shape and type as ``y``
             Row ``t`` predicts ``y[t + 1]`` from ``y[:t + 1]``; the last row
-            predicts the step after the end of ``y``.
+            predicts the step after the end of ``y`` (NaN when that needs the
+            exogenous row after ``y`` and ``X`` has only ``T`` rows).
         """
         check_is_fitted(self)
-        series_set = self._check_y(y, "y", self._min_context_length())
-        record_n_features(self, series_set, reset=False)
-        n_rows = series_set.lengths[0]
-        exog = self._validate_exog(X, (n_rows, n_rows + 1))
-        exog_past, exog_next = _split_rows(exog, n_rows)
+        self._refuse_exog(X=X)
+        exog_next = None
+        if X is not None and self.n_exog_ and np.ndim(X) == 2 and np.ndim(y) <= 2 \
+                and len(X) == len(y) + 1:
+            rows = check_series(X, name="X").series[0]
+            X, exog_next = rows[:-1], rows[-1:]
+        series_set, exog = self._check_observed(y, X, min_length=self._min_context_length())
         with self._compute_limits():
-            outputs = self._one_step(series_set.series, exog_past, exog_next)
-        return _Layout.of(y, series_set).like_input(outputs)
+            outputs = self._one_step(series_set.series,
+                                     None if exog is None else exog.series[0], exog_next)
+        return ForecastLayout.of(y, series_set).like_input(outputs)
 
-    # -- hooks and shared checks ----------------------------------------------
+    # -- hooks of this module --------------------------------------------------------
     def _compute_limits(self):
         """Context manager around the model computations (none by default)."""
         return nullcontext()
 
-    def _min_length(self) -> int:
-        """Fewest time steps a training series may have."""
-        return 1
 
-    def _min_context_length(self) -> int:
-        """Fewest time steps a context series may have."""
-        return 1
-
-    def _check_y(self, y, name, min_length) -> SeriesSet:
-        series_set = check_series(y, name=name, min_length=min_length)
-        if not self._many_series and series_set.layout != "single":
-            raise ValueError(
-                f"{type(self).__name__} models one series; {name} holds "
-                f"{len(series_set)} series (a {series_set.layout} of series). "
-                "Fit one model per series."
-            )
-        return series_set
-
-    def _validate_exog(self, X, n_rows, reset=False):
-        """Refuse exogenous inputs; models that use them override this."""
-        if X is not None:
-            raise ValueError(
-                f"{type(self).__name__} does not use exogenous inputs; X must be None, "
-                f"got {type(X).__name__}."
-            )
-        return None
+def _is_int_tuple(length):
+    """Predicate: a tuple (or list) of ``length`` non-negative integers."""
+    def check(value):
+        return isinstance(value, (tuple, list)) and len(value) == length and all(
+            Interval("integer", 0, None).accepts(v) for v in value)
+    return check
 
 
-def _split_rows(exog, n_past):
-    """Split exogenous rows into those up to ``n_past`` and the rest (None when empty)."""
-    if exog is None:
-        return None, None
-    future = exog[n_past:]
-    return exog[:n_past], (future if len(future) else None)
-
-
-def _check_choice(value, name, choices):
-    if not isinstance(value, (str, type(None))) or value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}.")
-    return value
-
-
-def _check_int_tuple(value, name, length):
-    if not isinstance(value, (tuple, list)) or len(value) != length:
-        raise ValueError(
-            f"{name} must be a tuple of {length} non-negative integers; got {value!r}."
-        )
-    return tuple(int(check_in_range(v, f"{name}[{i}]", 0, integer=True))
-                 for i, v in enumerate(value))
+def _int_tuple(length, what):
+    return Satisfies(_is_int_tuple(length), f"a tuple of {length} non-negative integers {what}")
 
 
 # ---------------------------------------------------------------------------
@@ -317,7 +189,7 @@ class _ColumnwiseForecaster(_StatisticalForecaster, metaclass=ABCMeta):
         return {"results_": fits, "model_": [r.model for r in fits]}
 
     def _column_results(self):
-        return [self.results_] if self.n_features_in_ == 1 else self.results_
+        return [self.results_] if self.n_outputs_ == 1 else self.results_
 
     # -- persistence ---------------------------------------------------------------
     def __getstate__(self):
@@ -374,9 +246,9 @@ class _ColumnwiseForecaster(_StatisticalForecaster, metaclass=ABCMeta):
         """The fitted results of a column from :meth:`_describe_results`' record."""
 
     def _uses_exog(self) -> bool:
-        return False
+        return self.n_exog_ > 0
 
-    def _forecast(self, n_steps, history, exog_past, exog_future):
+    def _forecast_series(self, n_steps, history, exog_past, exog_future):
         results = self._column_results()
         if history is not None:
             results = [self._apply_column(r, history[0][:, j], exog_past)
@@ -447,6 +319,10 @@ class ARIMAForecaster(_ColumnwiseForecaster):
         Restrict moving-average parameters to the invertible region.
     maxiter : int, default=50
         Maximum number of optimiser (L-BFGS) iterations per fit.
+    divergence_factor : float > 0, default=1.0
+        A forecast that leaves the range of the training data by more than
+        this multiple of the range's width (or turns non-finite) triggers a
+        :class:`~reservoir.exceptions.ForecastDivergenceWarning`.
 
     Attributes
     ----------
@@ -461,19 +337,27 @@ class ARIMAForecaster(_ColumnwiseForecaster):
     aic_grid_ : dict, list of dict, or None
         With ``order="auto"``: every candidate ``(p, d, q)`` mapped to its AIC
         (NaN where the fit failed). None for a fixed order.
-    n_exog_features_ : int
+    n_exog_ : int
         Number of exogenous regressors seen in ``fit`` (0 without ``X``).
-    n_features_in_ : int
+    n_exog_features_ : int
+        The same as ``n_exog_`` (its former name).
+    n_outputs_ : int
         Number of columns of ``y``.
+    n_features_in_ : int
+        Number of columns of ``y`` plus those of ``X``.
     feature_names_in_ : ndarray of str
-        Column names of ``y`` when it was a DataFrame with string names.
-    train_layout_ : object
-        How ``y`` was passed, used to shape forecasts like it.
+        Column names of ``y`` when it was a DataFrame with string names (and
+        no ``X``).
+    training_range_ : tuple of two ndarrays
+        Per-column minimum and maximum of ``y``, the reference of the
+        divergence warning.
 
     Notes
     -----
     Multivariate ``y`` gets one independent univariate model per column (all
-    sharing ``X``), not a VARMA model. ``predict(context=...)`` and
+    sharing ``X``), not a VARMA model. With ``X``, ``predict`` takes the
+    ``n_steps`` future rows as ``X`` and, with ``context``, the rows aligned with
+    the context as ``context_X``. ``predict(context=...)`` and
     ``predict_next`` apply the fitted parameters to the new series with
     ``SARIMAXResults.apply`` (Kalman filter from the model's default
     initialisation, no refit). Exogenous regressors enter contemporaneously
@@ -498,9 +382,21 @@ class ARIMAForecaster(_ColumnwiseForecaster):
     (3,)
     """
 
+    _supports_exog = True
+    _parameter_constraints = {
+        **BaseForecaster._parameter_constraints,
+        "order": [_int_tuple(3, "(p, d, q)"), Options("auto")],
+        "seasonal_order": [_int_tuple(4, "(P, D, Q, s)")],
+        "trend": [Options("n", "c", "t", "ct"), None],
+        "auto_max_order": [_int_tuple(3, "(p, d, q)")],
+        "enforce_stationarity": [BOOLEAN],
+        "enforce_invertibility": [BOOLEAN],
+        "maxiter": [Interval("integer", 1, None)],
+    }
+
     def __init__(self, order=(1, 0, 0), seasonal_order=(0, 0, 0, 0), trend=None,
                  auto_max_order=(3, 1, 3), enforce_stationarity=True,
-                 enforce_invertibility=True, maxiter=50):
+                 enforce_invertibility=True, maxiter=50, divergence_factor=1.0):
         self.order = order
         self.seasonal_order = seasonal_order
         self.trend = trend
@@ -508,6 +404,7 @@ class ARIMAForecaster(_ColumnwiseForecaster):
         self.enforce_stationarity = enforce_stationarity
         self.enforce_invertibility = enforce_invertibility
         self.maxiter = maxiter
+        self.divergence_factor = divergence_factor
 
     # -- parameters --------------------------------------------------------------
     @property
@@ -516,64 +413,27 @@ class ARIMAForecaster(_ColumnwiseForecaster):
         return isinstance(self.order, str) and self.order == "auto"
 
     def _check_params(self):
-        if not self._auto:
-            if isinstance(self.order, str):
-                raise ValueError(f"order must be a tuple (p, d, q) or 'auto'; got {self.order!r}.")
-            _check_int_tuple(self.order, "order", 3)
-        _check_int_tuple(self.auto_max_order, "auto_max_order", 3)
-        seasonal = _check_int_tuple(self.seasonal_order, "seasonal_order", 4)
-        period = seasonal[3]
-        if period == 1 or (any(seasonal[:3]) and period < 2):
+        period = self.seasonal_order[3]
+        if period == 1 or (any(self.seasonal_order[:3]) and period < 2):
             raise ValueError(
                 "seasonal_order[3] (the period s) must be 0 without a seasonal part and at "
                 f"least 2 with one; got seasonal_order={self.seasonal_order!r}."
             )
-        _check_choice(self.trend, "trend", _ARIMA_TRENDS)
-        check_bool(self.enforce_stationarity, "enforce_stationarity")
-        check_bool(self.enforce_invertibility, "enforce_invertibility")
-        check_in_range(self.maxiter, "maxiter", 1, integer=True)
 
     def _largest_order(self):
         return self.auto_max_order if self._auto else self.order
 
-    def _min_length(self) -> int:
+    def _min_fit_length(self) -> int:
         """Series must be longer than the total lag span of the largest model, plus 2."""
         p, d, q = self._largest_order()
         big_p, big_d, big_q, period = self.seasonal_order
         return p + d + q + period * (big_p + big_d + big_q) + 2
 
     # -- exogenous regressors ----------------------------------------------------
-    def _uses_exog(self) -> bool:
-        return self.n_exog_features_ > 0
-
-    def _validate_exog(self, X, n_rows, reset=False):
-        """Check ``X`` has one of the allowed row counts and the fitted number of columns."""
-        if reset:
-            self.n_exog_features_ = 0
-        if X is None:
-            if self.n_exog_features_:
-                raise ValueError(
-                    f"X is required: the model was fitted with {self.n_exog_features_} "
-                    f"exogenous regressors; pass X with {' or '.join(map(str, n_rows))} rows."
-                )
-            return None
-        if not reset and not self.n_exog_features_:
-            raise ValueError("X was given, but the model was fitted without exogenous "
-                             "regressors; refit with X or pass X=None.")
-        exog_set = check_series(X, name="X")
-        if exog_set.layout != "single":
-            raise ValueError("X must be one array of shape (T, k) of exogenous regressors; "
-                             f"got {len(exog_set)} series.")
-        exog = exog_set.series[0]
-        if exog.shape[0] not in n_rows:
-            raise ValueError(f"X has {exog.shape[0]} rows; expected "
-                             f"{' or '.join(map(str, n_rows))}.")
-        if reset:
-            self.n_exog_features_ = exog.shape[1]
-        elif exog.shape[1] != self.n_exog_features_:
-            raise ValueError(f"X has {exog.shape[1]} columns, but the model was fitted with "
-                             f"{self.n_exog_features_}.")
-        return exog
+    @property
+    def n_exog_features_(self) -> int:
+        """Number of exogenous regressors seen in ``fit``: the same as ``n_exog_``."""
+        return self.n_exog_
 
     # -- fitting -------------------------------------------------------------------
     def _sarimax(self, y, exog, order):
@@ -719,6 +579,10 @@ class ETSForecaster(_ColumnwiseForecaster):
     seasonal_periods : int, optional
         Season length, at least 2; required when ``seasonal`` is set and
         ignored otherwise.
+    divergence_factor : float > 0, default=1.0
+        A forecast that leaves the range of the training data by more than
+        this multiple of the range's width (or turns non-finite) triggers a
+        :class:`~reservoir.exceptions.ForecastDivergenceWarning`.
 
     Attributes
     ----------
@@ -730,8 +594,9 @@ class ETSForecaster(_ColumnwiseForecaster):
         Number of columns of ``y``.
     feature_names_in_ : ndarray of str
         Column names of ``y`` when it was a DataFrame with string names.
-    train_layout_ : object
-        How ``y`` was passed, used to shape forecasts like it.
+    training_range_ : tuple of two ndarrays
+        Per-column minimum and maximum of ``y``, the reference of the
+        divergence warning.
 
     Notes
     -----
@@ -749,30 +614,35 @@ class ETSForecaster(_ColumnwiseForecaster):
        Springer, 2008.
     """
 
+    _parameter_constraints = {
+        **BaseForecaster._parameter_constraints,
+        "error": [Options(*_ETS_COMPONENTS)],
+        "trend": [Options(*_ETS_COMPONENTS), None],
+        "damped_trend": [BOOLEAN],
+        "seasonal": [Options(*_ETS_COMPONENTS), None],
+        "seasonal_periods": [Interval("integer", 2, None), None],
+    }
+
     def __init__(self, error="add", trend=None, damped_trend=False, seasonal=None,
-                 seasonal_periods=None):
+                 seasonal_periods=None, divergence_factor=1.0):
         self.error = error
         self.trend = trend
         self.damped_trend = damped_trend
         self.seasonal = seasonal
         self.seasonal_periods = seasonal_periods
+        self.divergence_factor = divergence_factor
 
     def _check_params(self):
-        _check_choice(self.error, "error", ("add", "mul"))
-        _check_choice(self.trend, "trend", _ETS_COMPONENTS)
-        _check_choice(self.seasonal, "seasonal", _ETS_COMPONENTS)
-        if check_bool(self.damped_trend, "damped_trend") and self.trend is None:
+        if self.damped_trend and self.trend is None:
             raise ValueError("damped_trend=True requires a trend ('add' or 'mul'); got trend=None.")
-        if self.seasonal is not None:
-            if self.seasonal_periods is None:
-                raise ValueError(f"seasonal={self.seasonal!r} requires seasonal_periods "
-                                 "(an integer >= 2); got None.")
-            check_in_range(self.seasonal_periods, "seasonal_periods", 2, integer=True)
+        if self.seasonal is not None and self.seasonal_periods is None:
+            raise ValueError(f"seasonal={self.seasonal!r} requires seasonal_periods "
+                             "(an integer >= 2); got None.")
 
-    def _min_length(self) -> int:
+    def _min_fit_length(self) -> int:
         return 2 * self.seasonal_periods if self.seasonal is not None else 2
 
-    _min_context_length = _min_length
+    _min_context_length = _min_fit_length
 
     def _check_y(self, y, name, min_length):
         series_set = super()._check_y(y, name, min_length)
@@ -816,24 +686,25 @@ class ETSForecaster(_ColumnwiseForecaster):
 class _NaiveForecaster(_StatisticalForecaster, metaclass=ABCMeta):
     """Repeat the last season of each series; ``_period()`` is the season length."""
 
-    _many_series = True
+    _multiple_series = True
 
     @abstractmethod
     def _period(self) -> int:
         """The season length: the forecast repeats the last ``_period()`` values."""
 
-    def _min_length(self) -> int:
+    def _min_fit_length(self) -> int:
         return self._period()
 
-    _min_context_length = _min_length
+    _min_context_length = _min_fit_length
 
     def _fit_series(self, series, exog):
         period = self._period()
         self.recent_values_ = [s[-period:].copy() for s in series]
 
-    def _forecast(self, n_steps, history, exog_past, exog_future):
+    def _forecast_series(self, n_steps, history, exog_past, exog_future):
         period = self._period()
-        seasons = self.recent_values_ if history is None else [s[-period:] for s in history]
+        # without context: the end of the last training series, as every forecaster
+        seasons = self.recent_values_[-1:] if history is None else [s[-period:] for s in history]
         positions = np.arange(n_steps) % period
         return [season[positions] for season in seasons]
 
@@ -850,9 +721,19 @@ class _NaiveForecaster(_StatisticalForecaster, metaclass=ABCMeta):
 class PersistenceForecaster(_NaiveForecaster):
     """Naive forecast: the last observed value, repeated over the horizon.
 
-    Works for any number of columns and for several series at once (a list or
-    a 3-D block: each series is continued from its own last value).
-    Exogenous inputs are refused (``X`` must be None).
+    Works for any number of columns and for several series at once:
+    ``predict(n_steps, context=[...])`` (a list or a 3-D block) continues each
+    series from its own last value; without ``context`` the forecast
+    continues the last training series. Exogenous inputs are refused (``X``
+    must be None).
+
+    Parameters
+    ----------
+    divergence_factor : float > 0, default=1.0
+        A forecast that leaves the range of the training data by more than
+        this multiple of the range's width triggers a
+        :class:`~reservoir.exceptions.ForecastDivergenceWarning` (a context
+        far outside the training range, say).
 
     Attributes
     ----------
@@ -862,8 +743,9 @@ class PersistenceForecaster(_NaiveForecaster):
         Number of columns of the series.
     feature_names_in_ : ndarray of str
         Column names when the series was a DataFrame with string names.
-    train_layout_ : object
-        How the training series were passed, used to shape forecasts like them.
+    training_range_ : tuple of two ndarrays
+        Per-column minimum and maximum of the training series, the reference
+        of the divergence warning.
 
     Notes
     -----
@@ -882,11 +764,10 @@ class PersistenceForecaster(_NaiveForecaster):
     array([3., 3.])
     """
 
-    def __init__(self):
-        pass
+    _parameter_constraints = BaseForecaster._parameter_constraints
 
-    def _check_params(self):
-        """No hyperparameters to check."""
+    def __init__(self, divergence_factor=1.0):
+        self.divergence_factor = divergence_factor
 
     def _period(self) -> int:
         return 1
@@ -898,13 +779,19 @@ class SeasonalNaiveForecaster(_NaiveForecaster):
     The forecast ``h`` steps after the last observation ``T`` is
     ``y[T + h - period * ceil(h / period)]``, i.e. the last observed season
     repeated ([1]_, section 5.2). Works for any number of columns and for
-    several series at once. Exogenous inputs are refused (``X`` must be None).
+    several series at once (``context=[...]``; without ``context`` the forecast
+    continues the last training series). Exogenous inputs are refused (``X``
+    must be None).
 
     Parameters
     ----------
     period : int
         Season length, at least 1 (``period=1`` is persistence). Training and
         context series need at least ``period`` steps.
+    divergence_factor : float > 0, default=1.0
+        A forecast that leaves the range of the training data by more than
+        this multiple of the range's width triggers a
+        :class:`~reservoir.exceptions.ForecastDivergenceWarning`.
 
     Attributes
     ----------
@@ -914,8 +801,9 @@ class SeasonalNaiveForecaster(_NaiveForecaster):
         Number of columns of the series.
     feature_names_in_ : ndarray of str
         Column names when the series was a DataFrame with string names.
-    train_layout_ : object
-        How the training series were passed, used to shape forecasts like them.
+    training_range_ : tuple of two ndarrays
+        Per-column minimum and maximum of the training series, the reference
+        of the divergence warning.
 
     Notes
     -----
@@ -935,11 +823,12 @@ class SeasonalNaiveForecaster(_NaiveForecaster):
     array([2., 3., 4., 2.])
     """
 
-    def __init__(self, period):
-        self.period = period
+    _parameter_constraints = {**BaseForecaster._parameter_constraints,
+                              "period": [Interval("integer", 1, None)]}
 
-    def _check_params(self):
-        check_in_range(self.period, "period", 1, integer=True)
+    def __init__(self, period, divergence_factor=1.0):
+        self.period = period
+        self.divergence_factor = divergence_factor
 
     def _period(self) -> int:
         return int(self.period)

@@ -29,7 +29,7 @@ from functools import partial
 
 import numpy as np
 
-from ..esn import ESN, _product_accumulator
+from ..esn import ESN, product_accumulator
 from ..lsm import LSM
 
 __all__ = ["measure", "run_speed_benchmark", "product_crossover", "main"]
@@ -71,7 +71,7 @@ def _matvec_floor(W, n_steps, batch=1, activation=False):
     loop; ``activation=True`` adds the in-place tanh of each result, the other
     per-step work that no loop around these kernels can skip.
     """
-    add_product = _product_accumulator(W, batch)
+    add_product = product_accumulator(W, batch)
     shape = (W.shape[0],) if batch == 1 else (W.shape[0], batch)
     x = np.full(shape, 1.0 / W.shape[0])
     out = np.zeros_like(x)
@@ -88,7 +88,7 @@ def _single_series_rows(sizes, n_steps, repeats):
     rows = []
     for n_units in sizes:
         esn = ESN(n_units=n_units, random_state=0).fit(u)
-        W_loop = esn._loop_matrix()
+        W_loop = esn.loop_matrix()
         t_esn = measure(lambda esn=esn: esn.transform(u), repeats)
         W_dense = esn.W_.toarray()
         t_numpy = measure(lambda W=W_dense, W_in=esn.W_in_: _numpy_loop(W, W_in, u), repeats)
@@ -111,7 +111,7 @@ def _batched_rows(n_series, n_steps, n_units, repeats):
     U = rng.uniform(-1, 1, (n_series, n_steps, 1))
     esn = ESN(n_units=n_units, random_state=0).fit(U)
     t_loop = measure(lambda: [esn.transform(series) for series in U], repeats)
-    W_block = esn._loop_matrix(n_series)
+    W_block = esn.loop_matrix(n_series)
     t_floor = measure(partial(_matvec_floor, W_block, n_steps, n_series, activation=True),
                       repeats)
     rows = []

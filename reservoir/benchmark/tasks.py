@@ -61,7 +61,7 @@ from ..datasets import (
     memory_task,
     narma,
 )
-from ..metrics import _squared_correlations, memory_capacity, nrmse, rmse, valid_prediction_time
+from ..metrics import memory_capacity, nrmse, rmse, squared_correlations, valid_prediction_time
 from .measure import measured
 
 __all__ = ["TASK_NAMES", "Outcome", "ForecastTask", "RegressionTask", "MemoryTask", "make_task"]
@@ -587,7 +587,7 @@ class MemoryTask(_Task):
         inputs, delayed, split = self._split(self.input_seeds[stage])
         with measured() as predict_cost:
             predicted = np.asarray(model.predict(inputs), dtype=float)[split:]
-        curve = _squared_correlations(delayed[split:], np.nan_to_num(predicted))
+        curve = squared_correlations(delayed[split:], np.nan_to_num(predicted))
         return Outcome(score=float(curve.sum()), fit_seconds=fit_cost.seconds,
                        predict_seconds=predict_cost.seconds, peak_mib=fit_cost.peak_mib,
                        model=model, curve=curve)
