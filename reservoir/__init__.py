@@ -19,16 +19,20 @@ _LAZY = {
     "DeepESN": "composite",
     "BidirectionalESN": "composite",
     "LSM": "lsm",
+    "NVAR": "nvar",
+    "ES2N": "es2n",
+    "ReservoirUnion": "union",
     "RidgeReadout": "readouts",
+    "RLSReadout": "online",
     "ReservoirRegressor": "estimators",
     "ReservoirForecaster": "estimators",
     "ReservoirClassifier": "classifier",
 }
 _SUBMODULES = {
     "analysis", "baselines", "base", "benchmark", "classifier", "composite", "datasets",
-    "diagnostics",
-    "esn", "estimators", "exceptions", "io", "lsm", "metrics", "model_selection", "plotting",
-    "readouts", "search_spaces", "weights",
+    "diagnostics", "es2n", "esn", "estimators", "exceptions", "io", "lsm", "metrics",
+    "model_selection", "nvar", "online", "plotting", "readouts", "search_spaces", "union",
+    "weights",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -98,7 +98,6 @@ TRUSTED_TYPES = (
     "reservoir.baselines.statistical.ETSForecaster",
     "reservoir.baselines.statistical.PersistenceForecaster",
     "reservoir.baselines.statistical.SeasonalNaiveForecaster",
-    "reservoir.baselines.statistical._Layout",
     "reservoir.baselines.recurrent.LSTMRegressor",
     "reservoir.baselines.recurrent.LSTMForecaster",
     "reservoir.baselines.recurrent.GRURegressor",
@@ -106,8 +105,11 @@ TRUSTED_TYPES = (
     "reservoir.baselines.recurrent.LeakyRNNRegressor",
     "reservoir.baselines.recurrent.LeakyRNNForecaster",
     "reservoir.io._PandasIndex",
+    "reservoir.nvar.NVAR",
+    "reservoir.es2n.ES2N",
+    "reservoir.union.ReservoirUnion",
+    "reservoir.online.RLSReadout",
 )
-
 
 
 def _sparse_types():

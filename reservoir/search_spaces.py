@@ -30,6 +30,10 @@ What is searched:
   ``spectral_radius_linear``, drawn from [0.5, 1).
 * :class:`~reservoir.DeepESN`: its layer template, searched as an ESN under
   ``reservoir__`` (values given per layer in ``layer_params`` override it).
+* :class:`~reservoir.es2n.ES2N`: ``proximity``, ``spectral_radius``,
+  ``input_scaling``, ``bias_scaling``.
+* :class:`~reservoir.nvar.NVAR`: ``delay``, ``stride``, ``order``.
+* :class:`~reservoir.union.ReservoirUnion`: each member's space, under its name.
 * :class:`~reservoir.LSM`: ``spectral_radius``, ``inhibition_balance``,
   ``input_scaling``, ``background_current``, ``tau_membrane``, ``tau_trace``.
 * ``ReservoirRegressor`` / ``ReservoirForecaster``: ``include_input``;
@@ -73,14 +77,20 @@ from .baselines.recurrent import (
 )
 from .classifier import ReservoirClassifier
 from .composite import BidirectionalESN, DeepESN
+from .es2n import ES2N
 from .esn import ESN
 from .estimators import ReservoirForecaster, ReservoirRegressor
 from .lsm import LSM
+from .nvar import NVAR, nvar_feature_count
+from .union import ReservoirUnion
 
 __all__ = [
     "SEARCH_SPACES",
     "esn_space",
     "lsm_space",
+    "es2n_space",
+    "nvar_space",
+    "union_space",
     "reservoir_estimator_space",
     "classifier_space",
     "rnn_space",
@@ -140,6 +150,94 @@ def esn_space(trial, prefix="", estimator=None):
         radius = trial.suggest_float(f"{prefix}spectral_radius", 0.1, 1.5)
     return {f"{prefix}activation": activation, f"{prefix}topology": topology,
             f"{prefix}spectral_radius": radius, **_leaky_reservoir_scalars(trial, prefix)}
+
+
+def es2n_space(trial, prefix="", estimator=None):
+    """Search space of :class:`~reservoir.es2n.ES2N`.
+
+    ``proximity`` from [0.005, 1] (log: the edge of stability lies at small
+    values), ``spectral_radius`` from [0.1, 1.5], ``input_scaling`` from
+    [0.001, 3] (log) and ``bias_scaling`` from [0, 1].
+
+    Parameters
+    ----------
+    trial : optuna.trial.Trial
+    prefix : str, default=""
+    estimator : ES2N, optional
+        Unused; part of the common signature.
+
+    Returns
+    -------
+    dict
+    """
+    return {
+        f"{prefix}proximity": trial.suggest_float(f"{prefix}proximity", 0.005, 1.0, log=True),
+        f"{prefix}spectral_radius": trial.suggest_float(f"{prefix}spectral_radius", 0.1, 1.5),
+        f"{prefix}input_scaling": trial.suggest_float(f"{prefix}input_scaling", 1e-3, 3.0,
+                                                      log=True),
+        f"{prefix}bias_scaling": trial.suggest_float(f"{prefix}bias_scaling", 0.0, 1.0),
+    }
+
+
+#: Largest NVAR feature count a trial may ask for (beyond it the order is lowered).
+NVAR_MAX_FEATURES = 1000
+
+
+def nvar_space(trial, prefix="", estimator=None):
+    """Search space of :class:`~reservoir.nvar.NVAR`.
+
+    ``delay`` (copies of the input) from 1 to 4, ``stride`` from 1 to 10
+    (log), ``order`` from 1 to 3. The feature count grows as
+    ``(d * delay) ** order``; a combination beyond :data:`NVAR_MAX_FEATURES`
+    features for the estimator's input dimension (known once ``estimator``
+    has been fitted; 1 otherwise) is refused by pruning the trial.
+
+    Parameters
+    ----------
+    trial : optuna.trial.Trial
+    prefix : str, default=""
+    estimator : NVAR, optional
+        Its ``n_features_in_``, when fitted, bounds the feature count.
+
+    Returns
+    -------
+    dict
+    """
+    params = {
+        f"{prefix}delay": trial.suggest_int(f"{prefix}delay", 1, 4),
+        f"{prefix}stride": trial.suggest_int(f"{prefix}stride", 1, 10, log=True),
+        f"{prefix}order": trial.suggest_int(f"{prefix}order", 1, 3),
+    }
+    n_inputs = getattr(estimator, "n_features_in_", 1)
+    if nvar_feature_count(n_inputs, params[f"{prefix}delay"],
+                          params[f"{prefix}order"]) > NVAR_MAX_FEATURES:
+        import optuna
+
+        raise optuna.TrialPruned(f"more than {NVAR_MAX_FEATURES} NVAR features")
+    return params
+
+
+def union_space(trial, prefix="", estimator=None):
+    """Search space of a :class:`~reservoir.union.ReservoirUnion`: each member's own space.
+
+    Member ``name``'s parameters are searched under ``<prefix><name>__``.
+
+    Parameters
+    ----------
+    trial : optuna.trial.Trial
+    prefix : str, default=""
+    estimator : ReservoirUnion
+        Its members decide the space.
+
+    Returns
+    -------
+    dict
+    """
+    params = {}
+    for name, member in getattr(estimator, "reservoirs", []):
+        nested = _suggest(trial, member, f"{prefix}{name}__")
+        params.update(nested or {})
+    return params
 
 
 def lsm_space(trial, prefix="", estimator=None):
@@ -280,6 +378,9 @@ SEARCH_SPACES: dict[type, Callable] = {
     DeepESN: _no_parameters,
     BidirectionalESN: _no_parameters,
     LSM: lsm_space,
+    ES2N: es2n_space,
+    NVAR: nvar_space,
+    ReservoirUnion: union_space,
     ReservoirRegressor: reservoir_estimator_space,
     ReservoirForecaster: reservoir_estimator_space,
     ReservoirClassifier: classifier_space,

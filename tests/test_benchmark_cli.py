@@ -349,7 +349,7 @@ def test_every_model_but_persistence_is_tuned_from_the_registered_spaces():
     specs = make_models()
     assert [n for n, s in specs.items() if not s.tuned] == ["persistence"]
     assert [n for n, s in specs.items() if s.search_space is not None] == ["arima"]
-    assert [n for n, s in specs.items() if s.alphas is not None] == ["esn", "lsm"]
+    assert [n for n, s in specs.items() if s.alphas is not None] == ["esn", "es2n", "nvar", "lsm"]
 
 
 def test_failing_model_gives_an_error_row_not_a_crash():

@@ -36,6 +36,10 @@ from reservoir.baselines import (
     PersistenceForecaster,
     SeasonalNaiveForecaster,
 )
+from reservoir.es2n import ES2N
+from reservoir.nvar import NVAR
+from reservoir.online import RLSReadout
+from reservoir.union import ReservoirUnion
 
 skops_io = pytest.importorskip("skops.io")
 from reservoir import io  # noqa: E402  (needs skops)
@@ -84,6 +88,11 @@ CASES = {
     "BidirectionalESN-independent": lambda: _reservoir_case(
         BidirectionalESN(ESN(n_units=20), share_weights=False, random_state=3)),
     "LSM": lambda: _reservoir_case(LSM(n_units=40, steps_per_input=2, random_state=0)),
+    "NVAR": lambda: _reservoir_case(NVAR(delay=3, stride=2, order=2)),
+    "ES2N": lambda: _reservoir_case(ES2N(n_units=20, random_state=0)),
+    "ReservoirUnion": lambda: _reservoir_case(ReservoirUnion(
+        [("esn", ESN(n_units=10, random_state=0)), ("nvar", NVAR(order=2))])),
+    "RLSReadout": lambda: (RLSReadout(forgetting=0.99).fit(U, Y), lambda r: r.predict(U)),
     "RidgeReadout": lambda: (RidgeReadout(alpha=1e-3).fit(U, Y), lambda r: r.predict(U)),
     "RidgeReadout-no-statistics": lambda: (
         RidgeReadout(alpha=1e-3, keep_statistics=False).fit(U, Y), lambda r: r.predict(U)),

@@ -104,3 +104,12 @@ def test_lorenz_closed_loop_lasts_several_lyapunov_times():
     forecast = model.predict(600)
     valid = valid_prediction_time(y[2000:2600], forecast, dt=dt, lyapunov_exponent=0.9056)
     assert valid > 8.0
+
+
+def test_mackey_glass_closed_loop():
+    from reservoir.datasets import mackey_glass
+
+    y = mackey_glass(n_steps=2100, tau=17, random_state=0)
+    model = ReservoirForecaster(NVAR(delay=4, stride=5, order=3), washout=20).fit(y[:2000])
+    error = np.sqrt(np.mean((model.predict(50) - y[2000:2050]) ** 2)) / y.std()
+    assert error < 0.05

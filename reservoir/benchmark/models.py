@@ -18,6 +18,11 @@ the task's washout):
   ``ReservoirForecaster`` / ``ReservoirRegressor``): activation (tanh or
   linear), topology (random, ring, orthogonal), spectral radius, leak rate,
   input and bias scaling, and ``include_input``;
+* ES2N (:func:`~reservoir.search_spaces.es2n_space`, same size as the ESN):
+  proximity, spectral radius, input and bias scaling, and ``include_input``;
+* NVAR (:func:`~reservoir.search_spaces.nvar_space`): number of delayed
+  copies, their stride and the monomial order (which set the feature count),
+  and ``include_input``;
 * LSM (:func:`~reservoir.search_spaces.lsm_space`): recurrent gain,
   inhibition balance, input scaling, background current, membrane and trace
   time constants, and ``include_input``; the rest of the liquid is the
@@ -48,7 +53,7 @@ from ..model_selection import DEFAULT_ALPHAS
 __all__ = ["MODEL_NAMES", "ModelSpec", "make_models", "count_parameters", "torch_available",
            "arima_space"]
 
-MODEL_NAMES = ("esn", "lsm", "lstm", "gru", "leaky_rnn", "arima", "persistence")
+MODEL_NAMES = ("esn", "es2n", "nvar", "lsm", "lstm", "gru", "leaky_rnn", "arima", "persistence")
 FORECAST_ONLY = ("forecast",)
 ALL_KINDS = ("forecast", "regression", "memory")
 #: Warm-up steps of each trained-RNN training window (capped by the task's washout).
@@ -162,6 +167,22 @@ def _esn_builder(n_units):
     return build
 
 
+def _es2n_builder(n_units):
+    def build(task, params, seed):
+        from ..es2n import ES2N
+
+        return _with_params(_reservoir_estimator(task, ES2N(n_units=n_units, random_state=seed),
+                                                 seed), params)
+
+    return build
+
+
+def _build_nvar(task, params, seed):
+    from ..nvar import NVAR
+
+    return _with_params(_reservoir_estimator(task, NVAR(), seed), params)
+
+
 def _lsm_builder(n_units):
     def build(task, params, seed):
         from .. import LSM
@@ -270,6 +291,11 @@ def make_models(quick=False, max_epochs=None) -> dict:
         ModelSpec("esn", "ESN", _esn_builder(settings.esn_units),
                   fixed={"n_units": settings.esn_units}, alphas=DEFAULT_ALPHAS,
                   space_name="reservoir.search_spaces: ESN + reservoir estimator"),
+        ModelSpec("es2n", "ES2N", _es2n_builder(settings.esn_units),
+                  fixed={"n_units": settings.esn_units}, alphas=DEFAULT_ALPHAS,
+                  space_name="reservoir.search_spaces: ES2N + reservoir estimator"),
+        ModelSpec("nvar", "NVAR", _build_nvar, alphas=DEFAULT_ALPHAS,
+                  space_name="reservoir.search_spaces: NVAR + reservoir estimator"),
         ModelSpec("lsm", "LSM", _lsm_builder(settings.lsm_units),
                   fixed={"n_units": settings.lsm_units, **LSM_FIXED}, alphas=LSM_ALPHAS,
                   space_name="reservoir.search_spaces: LSM + reservoir estimator"),
