@@ -1,4 +1,5 @@
 """Sequence classification: which template shape is hidden in a noisy, time-warped series?
+=======================================================================================
 
 The library generates variable-length series, each a noisy, randomly
 time-warped and rescaled copy of one of several template shapes (sine,

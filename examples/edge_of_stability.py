@@ -1,4 +1,5 @@
 """Where does an echo state network compute best? A stability sweep on NARMA-10.
+=============================================================================
 
 For a range of spectral radii the script prints, for one fixed set of random
 weights: the Lyapunov exponent of the reservoir driven by the NARMA input

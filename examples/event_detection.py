@@ -1,4 +1,5 @@
 """Per-step event detection: find oscillation bursts in a noisy series, ignore distractors.
+========================================================================================
 
 A :class:`~reservoir.ReservoirClassifier` with ``per_step=True`` labels every
 time step of a series as event (1) or background (0). The events are bursts
@@ -60,7 +61,7 @@ def moving_average(values, width):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--out", help="path of the precision-recall PNG")
     args = parser.parse_args(argv)
 

@@ -1,4 +1,5 @@
 """Do learned time constants help a leaky-integrator RNN? NARMA-10, median of 3 seeds.
+===================================================================================
 
 The same network, ``LeakyRNNRegressor`` with 32 leaky-tanh units
 ``h <- (1 - a) h + a tanh(W h + U u + b)``, is trained three ways on the same

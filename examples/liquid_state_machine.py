@@ -1,4 +1,5 @@
 """A spiking reservoir: the default liquid, its firing, its edge of stability, memory, NARMA-10.
+=============================================================================================
 
 The default ``LSM()`` is a delay-line liquid (see the docstring of
 ``reservoir/lsm.py``): fast LIF neurons stepped as a discrete-time map (20 ms

@@ -1,4 +1,5 @@
 """LSTM against an echo state network on Mackey-Glass (tau=17): one-step-ahead accuracy and cost.
+==============================================================================================
 
 Both models see the same series (6000 samples scaled to [-1, 1] with the range
 of the training part), train on the first 5000 samples with teacher forcing

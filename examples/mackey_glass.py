@@ -1,4 +1,5 @@
 """Mackey-Glass (tau=17) 84-step closed-loop forecast with an echo state network.
+==============================================================================
 
 The benchmark of Jaeger (2001) and Jaeger & Haas (2004): train on teacher-forced
 one-step prediction, then run free for 84 steps and report the RMSE over those

@@ -1,4 +1,5 @@
 """Short-term memory capacity (Jaeger 2001) of a 100-unit reservoir, with the per-delay curve.
+===========================================================================================
 
 MC = sum over delays k of the squared correlation between u[t-k] and its
 best linear reconstruction from the state at t; it is at most N. A linear

@@ -1,4 +1,5 @@
 """Next-generation RC (NVAR), the edge-of-stability ESN (ES2N), reservoir unions and FORCE.
+========================================================================================
 
 Four results, each a median over seeds 0-4:
 

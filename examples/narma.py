@@ -1,4 +1,5 @@
 """NARMA-10 with an echo state network: per-step regression of a nonlinear system.
+===============================================================================
 
 Input u ~ U[0, 0.5], target from the NARMA-10 recurrence (Atiya & Parlos 2000).
 The reservoir is driven through 200 washout + 2000 training + 1000 test steps;

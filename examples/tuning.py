@@ -1,4 +1,5 @@
 """Tuning an echo state network with ``reservoir.model_selection.tune`` (optuna).
+==============================================================================
 
 Starts from default estimators and lets the tuner search each reservoir's declared
 search space (spectral radius, leak rate, input and bias scaling, topology,

@@ -257,11 +257,15 @@ class ReservoirClassifier(ClassifierMixin, _ReservoirModel):
                 )
         return labels
 
+    def _default_component(self, name, random_state=None):
+        """The default readout of a classifier is a RidgeClassifier."""
+        if name == "readout":
+            return RidgeClassifier()
+        return super()._default_component(name, random_state)
+
     def _build(self, inputs):
         super()._build(inputs)
-        if self.readout is None:
-            self.readout_ = RidgeClassifier()
-        elif not is_classifier(self.readout_):
+        if not is_classifier(self.readout_):
             raise TypeError(
                 "readout must be a scikit-learn classifier (e.g. RidgeClassifier, "
                 f"LogisticRegression); got {type(self.readout).__name__}."

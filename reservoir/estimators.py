@@ -134,6 +134,37 @@ class _StateMonitor:
         )
 
 
+def with_default_components(model, params, components=("reservoir", "readout")):
+    """``params`` plus the default of each None component that a nested name reaches.
+
+    For each component (``reservoir``, ``readout``) that is None in ``model``
+    (or set to None by ``params``) while ``params`` names one of its
+    parameters (``reservoir__spectral_radius``), the returned dict also sets
+    the component to its default, ``model._default_component(name,
+    random_state)``, seeded with the ``random_state`` in ``params`` or the
+    model's. Used by ``set_params`` of the reservoir estimators and of their
+    sktime forecasters (:mod:`reservoir.sktime`).
+
+    Parameters
+    ----------
+    model : estimator with the components as parameters and ``_default_component``
+    params : dict
+        Parameters about to be set.
+    components : tuple of str
+        Names of the component parameters.
+
+    Returns
+    -------
+    dict
+    """
+    for name in components:
+        nested = any(key.startswith(f"{name}__") for key in params)
+        if nested and params.get(name, getattr(model, name)) is None:
+            random_state = params.get("random_state", getattr(model, "random_state", None))
+            params = {**params, name: model._default_component(name, random_state)}
+    return params
+
+
 def _has_fit_and_predict(value):
     return hasattr(value, "fit") and hasattr(value, "predict")
 
@@ -164,13 +195,43 @@ class _ReservoirModel(BaseEstimator):
         """The scikit-learn checks this estimator fails by nature (see expected_failed_checks)."""
         return _sequence_failed_checks(self)
 
+    def _default_component(self, name, random_state=None):
+        """The component used for ``name`` ("reservoir" or "readout") when it is None."""
+        if name == "reservoir":
+            return ESN(random_state=random_state, **self._default_reservoir_params)
+        return RidgeReadout()
+
+    def set_params(self, **params):
+        """Set parameters; a nested name on a default component builds that component first.
+
+        With ``reservoir=None`` (or ``readout=None``), a nested name such as
+        ``reservoir__spectral_radius`` (``readout__alpha``) first sets
+        ``reservoir`` (``readout``) to the component the estimator would build
+        at fit (``ESN(random_state=random_state)``, :class:`RidgeReadout`),
+        then sets the nested parameter on it; so ``GridSearchCV`` over nested
+        names works with the default components. The built reservoir keeps the
+        seed it was given: a later change of ``random_state`` no longer reaches
+        it.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters, nested ones as ``<component>__<parameter>``.
+
+        Returns
+        -------
+        self
+        """
+        return super().set_params(**with_default_components(self, params))
+
     def _build(self, inputs: list):
         """Clone and fit the reservoir on ``inputs``; clone the readout."""
-        reservoir = self.reservoir if self.reservoir is not None else ESN(
-            random_state=self.random_state, **self._default_reservoir_params
-        )
+        reservoir = self.reservoir
+        if reservoir is None:
+            reservoir = self._default_component("reservoir", self.random_state)
         self.reservoir_ = clone(reservoir).fit(inputs)
-        self.readout_ = clone(self.readout if self.readout is not None else RidgeReadout())
+        readout = self.readout if self.readout is not None else self._default_component("readout")
+        self.readout_ = clone(readout)
 
     def _features(self, states, inputs):
         """Readout features for one block: states, followed by the inputs if include_input."""
@@ -251,6 +312,8 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
         cloned at fit. Default ``ESN(random_state=random_state)``.
     readout : scikit-learn regressor, optional
         Cloned at fit. Default :class:`~reservoir.readouts.RidgeReadout`.
+        Nested names (``readout__alpha``, ``reservoir__spectral_radius``)
+        also work with the default components (see :meth:`set_params`).
     washout : int, default=0
         Initial steps of each series excluded from fitting and scoring, while
         the reservoir forgets its initial state.
@@ -367,7 +430,9 @@ class ReservoirForecaster(BaseForecaster, _ReservoirModel):
         Must be causal (a bidirectional reservoir is refused). Default
         ``ESN(random_state=random_state)``.
     readout : scikit-learn regressor, optional
-        Default :class:`~reservoir.readouts.RidgeReadout`.
+        Default :class:`~reservoir.readouts.RidgeReadout`. Nested names
+        (``readout__alpha``, ``reservoir__spectral_radius``) also work with the
+        default components (see :meth:`set_params`).
     washout : int, default=100
         Initial steps of each training series excluded from fitting.
     include_input : bool, default=True

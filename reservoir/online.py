@@ -267,14 +267,14 @@ class ForceResult:
         -------
         ndarray of shape (n_steps, d)
         """
-        n_steps = int(Interval("integer", 1, None).check(n_steps, "n_steps") or n_steps)
+        Interval("integer", 1, None).check(n_steps, "n_steps")
         state, fed = self.state.copy(), self.output.copy()
-        path = np.empty((n_steps, fed.size))
-        for t in range(n_steps):
+        path = np.empty((int(n_steps), fed.size))
+        for t in range(int(n_steps)):
             states, final = self.reservoir.simulate(fed[None, None, :], state[None, :])
             state = final[0]
-            fed = self.readout.predict(self._features(states[0, 0], fed)[None, :])[0]
-            fed = np.atleast_1d(fed)
+            fed = self.readout.augment(self._features(states[0, 0], fed)[None, :])[0] \
+                @ self.readout.W_
             path[t] = fed
         return path * self.scale + self.offset
 

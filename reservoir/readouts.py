@@ -711,6 +711,34 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
         coef, intercept = self._solution()
         return X @ coef.T + intercept
 
+    def _unchecked_predictor(self):
+        """A function ``predict(X, out)``: ``X @ coef_.T + intercept_`` without any checks.
+
+        For inner loops that call the readout once per step on arrays they
+        built themselves (the closed loop of
+        :class:`~reservoir.ReservoirForecaster`): the weights are solved and
+        laid out once, here, and each call is one matrix product and one
+        addition into ``out``, with no validation and no allocation.
+
+        Returns
+        -------
+        callable
+            ``predict(X, out)`` with ``X`` a float64 array (n_samples,
+            n_features) and ``out`` a float64 array (n_samples, n_targets)
+            (``n_targets`` is 1 when ``y`` was 1-D); returns ``out``.
+        """
+        check_is_fitted(self)
+        coef, intercept = self._solution()
+        weights = np.ascontiguousarray(np.reshape(coef, (-1, coef.shape[-1])).T)  # (N, T)
+        bias = np.broadcast_to(np.asarray(intercept, dtype=np.float64), weights.shape[1:]).copy()
+
+        def predict(X, out):
+            np.matmul(X, weights, out=out)
+            out += bias
+            return out
+
+        return predict
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True

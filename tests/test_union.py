@@ -5,8 +5,16 @@ import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
-from reservoir import ESN, LSM, ReservoirForecaster, ReservoirRegressor, RidgeReadout
-from reservoir.datasets import mackey_glass, narma
+from reservoir import (
+    ES2N,
+    ESN,
+    LSM,
+    ReservoirClassifier,
+    ReservoirForecaster,
+    ReservoirRegressor,
+    RidgeReadout,
+)
+from reservoir.datasets import mackey_glass, narma, template_classification
 from reservoir.exceptions import InvalidParameterError
 from reservoir.nvar import NVAR
 from reservoir.union import ReservoirUnion
@@ -98,3 +106,15 @@ def test_a_liquid_member_works_and_unions_nest():
     outer = ReservoirUnion([("inner", inner), ("nvar", NVAR(delay=2, order=1))]).fit(u)
     assert outer.transform(u).shape == (30, outer.reservoirs_[0][1].n_features_out_ + 2)
     assert outer.causal
+
+
+@pytest.mark.parametrize("make", [
+    lambda: NVAR(delay=3, stride=4, order=2),
+    lambda: ES2N(n_units=60, proximity=0.2, random_state=0),
+    lambda: ReservoirUnion([("esn", ESN(n_units=40, random_state=0)), ("nvar", NVAR(order=2))]),
+], ids=["NVAR", "ES2N", "union"])
+def test_new_reservoirs_work_in_the_classifier(make):
+    X, y = template_classification(n_series=120, random_state=0)
+    X_test, y_test = template_classification(n_series=60, random_state=1)
+    clf = ReservoirClassifier(make(), pooling="mean").fit(X, y)
+    assert clf.score(X_test, y_test) > 0.5  # four balanced classes: chance is 0.25
