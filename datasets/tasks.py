@@ -68,7 +68,7 @@ def narma(n_steps, order=10, random_state=None, discard=200):
     reservoir-computing literature (and ReservoirPy's ``narma``).
 
     The plain recurrence can itself diverge for rare inputs [KU19]_. Such a
-    run is detected (|y| > 10) and the input redrawn from the same generator,
+    run is detected (``|y| > 10``) and the input redrawn from the same generator,
     so a seed still gives one fixed result; the returned series is thus
     conditioned on staying bounded.
 

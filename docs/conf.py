@@ -46,12 +46,17 @@ autosummary_imported_members = False
 autodoc_typehints = "none"
 autodoc_member_order = "bysource"
 autodoc_inherit_docstrings = True
+# reservoir.sktime needs the optional extra sktime; without it the page is built from
+# a mock so that the build does not depend on the extra.
+try:
+    import sktime  # noqa: F401
+except ImportError:
+    autodoc_mock_imports = ["sktime"]
 # numpydoc renders the docstrings; the class pages list their methods themselves
 # (templates in _templates/autosummary), so numpydoc's member tables are off.
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
-numpydoc_xref_param_type = False
 numpydoc_validation_checks = set()
 
 # -- gallery -------------------------------------------------------------------------------
@@ -90,3 +95,20 @@ html_show_sourcelink = False
 # reference list is resolved by _ext/reservoir_docs.py, but Sphinx still reports the
 # renamed module citations as unreferenced (it checks before resolution).
 suppress_warnings = ["ref.citation"]
+
+# Parameter types are cross-referenced word by word, which also keeps shapes such as
+# ``(T, n_features_in_)`` from being read as reStructuredText link targets. Plain
+# English words of the type descriptions stay text.
+# numpydoc's default aliases point into the Python and NumPy docs through intersphinx,
+# which an offline build does not have: they stay plain words here.
+from numpydoc.xref import DEFAULT_LINKS  # noqa: E402
+
+numpydoc_xref_param_type = True
+numpydoc_xref_aliases = {word: word for word in DEFAULT_LINKS}
+numpydoc_xref_ignore = set(DEFAULT_LINKS) | {
+    "of", "or", "and", "shape", "default", "optional", "None", "like", "array-like",
+    "instance", "any", "a", "an", "the", "one", "per", "with", "each", "from", "in",
+    "to", "same", "as", "see", "below", "above", "if", "is", "not", "list", "tuple",
+    "dict", "int", "float", "bool", "str", "callable", "ndarray", "sequence", "series",
+    ">", ">=", "<", "<=", "=",
+}

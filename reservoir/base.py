@@ -8,7 +8,7 @@ Every reservoir (``ESN``, ``LSM``, deep and bidirectional variants) derives from
   starts from and ends in (``initial_state=`` / ``final_state_``);
 * ``simulate(inputs, state, rng)`` advances a block of equal-length series,
   ``inputs`` of shape (B, T, d) from internal states (B, S), and returns the
-  features handed to the readout, (B, T, n_features_out_), and the final
+  features handed to the readout, ``(B, T, n_features_out_)``, and the final
   internal states (B, S). ``rng`` says where its random numbers come from
   (see "Randomness" below).
 

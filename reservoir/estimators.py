@@ -239,8 +239,12 @@ class _ReservoirModel(BaseEstimator):
             return np.concatenate([states, inputs.astype(states.dtype, copy=False)], axis=-1)
         return states
 
-    def _training_blocks(self, inputs: list, targets: list, washout: int, sources: list):
+    def _training_blocks(self, inputs: list, targets: list, washout: int, sources: list,
+                         ends=None):
         """Yield (features, targets) blocks for the readout, washout steps excluded.
+
+        ``ends`` (a dict, optional) receives under "last" the reservoir state at
+        the end of the last series of ``inputs``, as simulated in training.
 
         ``sources`` are the series as the caller gave them (before scaling),
         one per input series: they key the random streams (see below).
@@ -273,6 +277,9 @@ class _ReservoirModel(BaseEstimator):
                 monitor.observe(states[:, keep:])
                 F = self._features(states[:, keep:], U[:, start + keep:stop])
                 yield F.reshape(-1, F.shape[-1]), Y[:, start + keep:stop].reshape(-1, Y.shape[-1])
+            last = np.flatnonzero(np.asarray(members) == len(inputs) - 1)
+            if ends is not None and last.size:
+                ends["last"] = np.array(state[last[0]])
         monitor.warn_if_saturated()
 
     def _fit_readout(self, blocks):
@@ -339,6 +346,9 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
         The fitted scaling of ``X`` and ``y`` (identity maps when ``scale=None``).
     n_features_in_ : int
     n_outputs_ : int
+    last_state_ : ndarray of shape (S,)
+        Reservoir state at the end of the (last) training series, without
+        state noise: where ``predict(X, initial_state="end")`` starts.
 
     Warns
     -----
@@ -384,11 +394,33 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
         self.target_scaler_ = SeriesScaler.fit(self.scale, ys.series)
         inputs = self.input_scaler_.transform_all(Xs.series)
         self._build(inputs)
+        ends = {}
         self._fit_readout(self._training_blocks(
-            inputs, self.target_scaler_.transform_all(ys.series), washout, Xs.series))
+            inputs, self.target_scaler_.transform_all(ys.series), washout, Xs.series, ends))
+        if getattr(self.reservoir_, "state_noise", 0) > 0:  # training states are noisy
+            _, ends["last"] = self.reservoir_.run(inputs[-1],
+                                                  streams=RandomStreams.of([Xs.series[-1]]))
+        self.last_state_ = ends["last"]
         return self
 
-    def predict(self, X, noise=False):
+    def _start_states(self, initial_state):
+        """The ``initial_state`` argument of :meth:`predict` as reservoir states (or None)."""
+        if initial_state is None:
+            return None
+        if isinstance(initial_state, str):
+            if initial_state != "end":
+                raise ValueError('initial_state must be None, "end" or an array of reservoir '
+                                 f"states; got {initial_state!r}.")
+            if not self.reservoir_.causal:
+                raise ValueError(
+                    'initial_state="end" needs a causal reservoir: the state of a '
+                    f"{type(self.reservoir_).__name__} at the end of training depends on the "
+                    "whole training series read backwards, so nothing continues from it."
+                )
+            return self.last_state_
+        return np.asarray(initial_state)
+
+    def predict(self, X, noise=False, initial_state=None):
         """Predict the target at every step of ``X`` (washout steps included).
 
         Parameters
@@ -399,6 +431,15 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
             state noise is a training-time regulariser. Each series draws its
             own noise (keyed by its values), so its prediction does not depend
             on the other series of ``X``.
+        initial_state : None, "end", or array-like of shape (S,) or (n_series, S)
+            The reservoir state every series of ``X`` starts from. None (the
+            default): the resting state, as in training. ``"end"``: the state at
+            the end of the (last) training series, ``last_state_``, so that a
+            test segment that follows the training series is predicted without
+            re-running the past; for a deterministic reservoir (an ESN without
+            state noise, ``noise=False``) the predictions equal those of the
+            whole series, training part included, on the test steps. An array:
+            given states, e.g. the final state of ``reservoir_.run``.
 
         Returns
         -------
@@ -408,8 +449,10 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
         noise = check_bool(noise, "noise")
         Xs = check_series(X, name="X")
         record_n_features(self, Xs, reset=False)
+        start = self._start_states(initial_state)
         inputs = self.input_scaler_.transform_all(Xs.series)
-        states, _ = self.reservoir_.run(inputs, noise=noise, streams=RandomStreams.of(Xs.series))
+        states, _ = self.reservoir_.run(inputs, initial_state=start, noise=noise,
+                                        streams=RandomStreams.of(Xs.series))
         preds = [self.target_scaler_.inverse_transform(self._readout_predict(self._features(s, u)))
                  for s, u in zip(states, inputs, strict=True)]
         if self._y_1d:
@@ -456,7 +499,7 @@ class ReservoirForecaster(BaseForecaster, _ReservoirModel):
     target_scaler_, exog_scaler_ : reservoir._scaling.SeriesScaler
         The fitted scaling of ``y`` and ``X`` (identity maps when ``scale=None``
         or without exogenous inputs).
-    training_range_ : tuple of two ndarrays of shape (n_outputs_,)
+    training_range_ : tuple of two ndarrays of shape ``(n_outputs_,)``
         Per-feature minimum and maximum of the training ``y``, the reference
         of the divergence warning.
     n_features_in_ : int
@@ -613,23 +656,90 @@ class ReservoirForecaster(BaseForecaster, _ReservoirModel):
         ``streams`` are the random streams of the series, positioned at the
         first closed-loop step (the end of the context). A series whose
         prediction turns non-finite is NaN from the next step on; the other
-        series of the batch go on.
+        series of the batch go on. An :class:`~reservoir.ESN` without state
+        noise and a :class:`~reservoir.readouts.RidgeReadout` take the fast
+        path (:meth:`_fast_closed_loop`); any other pair steps through the
+        public ``simulate`` and ``predict``.
         """
         n_series = len(state)
         paths = np.full((n_series, n_steps, self.n_outputs_), np.nan)
+        with np.errstate(invalid="ignore", over="ignore"):  # from diverged series only
+            if self._has_fast_closed_loop(streams):
+                self._fast_closed_loop(state, features, future_X, paths)
+            else:
+                self._generic_closed_loop(state, features, future_X, streams, paths)
+        diverged = np.maximum.accumulate(~np.isfinite(paths).all(axis=2), axis=1)
+        paths[:, 1:][diverged[:, :-1]] = np.nan
+        return paths
+
+    def _has_fast_closed_loop(self, streams):
+        """Whether the fast path applies: an ESN's own time loop, a ridge readout, no noise."""
+        reservoir = self.reservoir_
+        noisy = streams.state_noise and getattr(reservoir, "state_noise", 0) > 0
+        return (type(reservoir).simulate is ESN.simulate and not noisy
+                and isinstance(self.readout_, RidgeReadout))
+
+    def _generic_closed_loop(self, state, features, future_X, streams, paths):
+        """The closed loop through the reservoir's ``simulate`` and the readout's ``predict``."""
+        n_steps = paths.shape[1]
         for i in range(n_steps):
             y_next = self._readout_predict(features)
             paths[:, i] = y_next
             if i == n_steps - 1 or not np.isfinite(y_next).all(axis=1).any():
                 break
             u = y_next if future_X is None else np.concatenate([y_next, future_X[:, i]], axis=1)
-            with np.errstate(invalid="ignore", over="ignore"):  # from diverged series only
-                out, state = self.reservoir_.simulate(u[:, None, :], state,
-                                                      rng=streams.shifted(i))
+            out, state = self.reservoir_.simulate(u[:, None, :], state, rng=streams.shifted(i))
             features = self._features(out[:, 0], u)
-        diverged = np.maximum.accumulate(~np.isfinite(paths).all(axis=2), axis=1)
-        paths[:, 1:][diverged[:, :-1]] = np.nan
-        return paths
+
+    def _fast_closed_loop(self, state, features, future_X, paths):
+        """The closed loop inside the ESN's own time loop (:meth:`ESN._loop`), into ``paths``.
+
+        Per step: the readout's unchecked product
+        (:meth:`RidgeReadout._unchecked_predictor`) on a preallocated feature
+        row, the input projection into a preallocated drive buffer, and the
+        ESN's in-place update; no validation and no allocation. The arithmetic
+        is that of :meth:`ESN.simulate` (one series: ``u @ W_in.T + bias``;
+        several: ``[W_in, bias] @ [u; 1]``), so both paths agree to rounding.
+        """
+        esn = self.reservoir_
+        predict = self.readout_._unchecked_predictor()
+        n_series, n_steps, n_out = paths.shape
+        n_units, n_in = esn.n_units, esn.n_features_in_
+        dtype = esn._dtype
+        feats = np.array(features, dtype=np.float64)             # (B, F): [state, input]
+        y_now = np.empty((n_series, n_out))
+        inputs = np.ones((n_in + 1, n_series), dtype=dtype)       # [u; 1], one column per series
+        single = n_series == 1
+        if single:
+            W_in_T, bias = np.ascontiguousarray(esn.W_in_.T), esn.bias_
+            row = inputs[:n_in].T                                 # (1, n_in) view
+            drives = [np.empty((1, n_units), dtype=dtype) for _ in range(2)]
+        else:
+            W_in_bias = np.hstack([esn.W_in_, esn.bias_[:, None]]).astype(dtype, copy=False)
+            drives = [np.empty((n_units, n_series), dtype=dtype) for _ in range(2)]
+
+        def load(t):
+            predict(feats, y_now)
+            paths[:, t] = y_now  # a non-finite value runs on as NaN, masked by the caller
+            inputs[:n_out] = y_now.T
+            if future_X is not None:
+                inputs[n_out:n_in] = future_X[:, t].T
+            drive = drives[t % 2]
+            if single:
+                np.matmul(row, W_in_T, out=drive)
+                drive += bias
+                return drive[0]
+            np.matmul(W_in_bias, inputs, out=drive)
+            return drive
+
+        def store(t, current):
+            feats[:, :n_units] = current if single else current.T
+            if self.include_input:
+                feats[:, n_units:] = inputs[:n_in].T
+
+        start = np.array(state[0] if single else state.T, dtype=dtype)
+        esn._loop(n_steps - 1, load, store, start, batch=n_series)
+        paths[:, n_steps - 1] = predict(feats, y_now)
 
     def predict_next(self, y, X=None, noise=False):
         """Teacher-forced one-step-ahead predictions for every step of ``y``.

@@ -4,15 +4,15 @@ Every warning names its cause and the remedy in its message; the classes let
 users filter them (``warnings.simplefilter("error", SaturationWarning)``) or
 assert on them in tests.
 
-========================== =====================================================
-``ReservoirWarning``       base class: a reservoir runs in a regime where its
-                           states carry little or no information
-``SaturationWarning``      most training state values sit at the limits of a
-                           saturating activation
-``NonFiniteStateWarning``  a reservoir's states became infinite or NaN
+============================= ==================================================
+``ReservoirWarning``          base class: a reservoir runs in a regime where its
+                              states carry little or no information
+``SaturationWarning``         most training state values sit at the limits of a
+                              saturating activation
+``NonFiniteStateWarning``     a reservoir's states became infinite or NaN
 ``ForecastDivergenceWarning`` a closed-loop forecast turned non-finite or left the
-                           training range
-========================== =====================================================
+                              training range
+============================= ==================================================
 
 and one exception, :class:`InvalidParameterError`, raised at ``fit`` when a
 constructor parameter is outside the constraints its estimator declares.

@@ -930,8 +930,8 @@ class LSM(BaseReservoir):
 
         Returns
         -------
-        states : ndarray (T, n_features_out_), list of (T_i, n_features_out_) arrays,
-            or (n, T, n_features_out_) array, in the layout of ``X``.
+        states : ndarray ``(T, n_features_out_)``, list of ``(T_i, n_features_out_)`` arrays,
+            or ``(n, T, n_features_out_)`` array, in the layout of ``X``.
 
         Warns
         -----

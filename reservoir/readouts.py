@@ -294,7 +294,7 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
         Intercept; a float for 1-D ``y``; ``0.0`` when ``fit_intercept=False``.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape ``(n_features_in_,)``
         Feature names, when X had string column names.
     n_samples_seen_ : int
         Number of rows accumulated (zero-weight rows included).

@@ -32,8 +32,10 @@ convert the data):
   whole horizon).
 * ``update(y, X, update_params=False)`` extends the observed series without
   refitting: the next forecast continues the end of all data seen, with the
-  fitted parameters (the library's ``predict(context=...)``).
-  ``update_params=True`` refits on all data seen.
+  fitted parameters (the library's ``predict(context=...)``, which runs the
+  reservoir over all data seen from rest: for a deterministic reservoir the
+  same forecast as a model continued step by step). ``update_params=True``
+  refits on all data seen.
 """
 
 from __future__ import annotations
@@ -67,7 +69,8 @@ def expected_failed_checks(forecaster) -> dict[str, str]:
     return dict(_EXPECTED_FAILED_CHECKS)
 
 
-#: sktime checks that cannot pass, with the reason (see expected_failed_checks).
+#: sktime checks that cannot pass, with the reason (see expected_failed_checks). None at
+#: present: both forecasters pass every check of sktime's suite (tests/test_sktime.py).
 _EXPECTED_FAILED_CHECKS: dict[str, str] = {}
 
 
@@ -99,6 +102,12 @@ class _LibraryForecasterAdapter(_SktimeBaseForecaster):
     }
     # The data seen are kept by _fit/_update (the context of predict), not by sktime.
     _config = {"remember_data": False}
+
+    def __init__(self):
+        super().__init__()
+        # sktime creates _y and _X only when remember_data is on at construction; with
+        # them present, turning it on later (set_config) records the data as documented.
+        self._y = self._X = None
 
     def _library_forecaster(self) -> BaseForecaster:
         """The unfitted forecaster of this library that ``fit`` fits."""

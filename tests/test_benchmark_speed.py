@@ -78,3 +78,11 @@ def test_main_crossover_mode(monkeypatch, capsys):
     monkeypatch.setattr(speed, "product_crossover", lambda repeats: fake)
     assert speed.main(["--crossover", "--quick"]) == 0
     assert "| 5 | 0.5 | 1 | 1.00 | 2.00 | sparse |" in capsys.readouterr().out
+
+
+def test_closed_loop_row_times_predict_against_the_open_loop():
+    row = speed._closed_loop_row(n_units=30, n_steps=40, repeats=1)
+    assert row["closed_over_open_loop"] == pytest.approx(row["seconds"] / row["open_loop_seconds"])
+    assert row["closed_loop_us_per_step"] == pytest.approx(1e6 * row["seconds"] / 40)
+    table = speed.format_table([row])
+    assert "closed loop" in table and "open loop of the same reservoir" in table

@@ -397,3 +397,115 @@ def test_score_is_washout_r2_without_feature_name_warnings(layout):
         warnings.simplefilter("error")
         score = model.score(X, y)
     assert score == pytest.approx(r2_score(expected_true, expected_pred(model)))
+
+
+def _generic_only(monkeypatch):
+    monkeypatch.setattr(ReservoirForecaster, "_has_fast_closed_loop", lambda self, streams: False)
+
+
+@pytest.mark.parametrize("case", ["single", "contexts", "exogenous", "no_input", "float32"])
+def test_fast_closed_loop_equals_the_loop_through_simulate(case, monkeypatch):
+    rng = np.random.default_rng(0)
+    y = np.sin(0.2 * np.arange(400))[:, None] * [1.0, 0.5]
+    X = rng.normal(size=(400, 1)) if case == "exogenous" else None
+    esn = ESN(n_units=60, random_state=0, dtype="float32" if case == "float32" else "float64")
+    model = ReservoirForecaster(esn, washout=20, include_input=case != "no_input").fit(y, X=X)
+    assert model._has_fast_closed_loop(estimators_module.RandomStreams([0]))
+    kwargs = {}
+    if case == "contexts":
+        kwargs = {"context": [y[:150], y[200:330], y[100:170]]}
+    if case == "exogenous":
+        kwargs = {"X": rng.normal(size=(30, 1))}
+    fast = model.predict(30, **kwargs)
+    _generic_only(monkeypatch)
+    np.testing.assert_allclose(fast, model.predict(30, **kwargs), rtol=1e-9, atol=1e-12)
+
+
+def test_fast_closed_loop_warns_and_masks_like_the_generic_loop(monkeypatch):
+    y = np.sin(0.2 * np.arange(300))
+    model = ReservoirForecaster(ESN(n_units=30, random_state=0), washout=20, scale=None).fit(y)
+    model.readout_ = RidgeReadout().fit(np.eye(31), np.r_[np.zeros(30), 1e308])
+    with pytest.warns(ForecastDivergenceWarning):
+        fast = model.predict(10, context=[y[:50], y[:60]])
+    _generic_only(monkeypatch)
+    with pytest.warns(ForecastDivergenceWarning):
+        generic = model.predict(10, context=[y[:50], y[:60]])
+    np.testing.assert_array_equal(np.isnan(fast[0]), np.isnan(generic[0]))
+    np.testing.assert_allclose(fast[1], generic[1])
+
+
+def test_state_noise_and_other_readouts_take_the_generic_loop():
+    y = np.sin(0.2 * np.arange(300))
+    noisy = ReservoirForecaster(ESN(n_units=30, state_noise=1e-3, random_state=0),
+                                washout=20).fit(y)
+    streams = estimators_module.RandomStreams
+    assert not noisy._has_fast_closed_loop(streams([0], state_noise=True))
+    assert noisy._has_fast_closed_loop(streams([0], state_noise=False))
+    ridge = ReservoirForecaster(ESN(n_units=30, random_state=0), readout=Ridge(),
+                                washout=20).fit(y)
+    assert not ridge._has_fast_closed_loop(streams([0]))
+
+
+@pytest.mark.parametrize("cls", [ReservoirRegressor, ReservoirForecaster])
+def test_nested_parameters_build_the_default_components(cls):
+    model = cls(random_state=4).set_params(reservoir__spectral_radius=0.5, readout__alpha=0.1)
+    assert model.reservoir.get_params() == ESN(random_state=4, spectral_radius=0.5).get_params()
+    assert model.readout.get_params() == RidgeReadout(alpha=0.1).get_params()
+    seeded = cls().set_params(random_state=7, reservoir__n_units=20)
+    assert seeded.reservoir.random_state == 7 and seeded.random_state == 7
+    explicit = cls(reservoir=ESN(n_units=5)).set_params(reservoir__n_units=8)
+    assert explicit.reservoir.n_units == 8 and explicit.readout is None
+
+
+def test_grid_search_over_nested_parameters_of_default_components():
+    rng = np.random.default_rng(0)
+    u = rng.uniform(-1, 1, (300, 1))
+    y = np.convolve(u[:, 0], [0.5, 0.3, 0.2])[:300]
+    search = GridSearchCV(ReservoirRegressor(random_state=0, washout=20),
+                          {"readout__alpha": [1e-8, 10.0], "reservoir__spectral_radius": [0.5],
+                           "reservoir__n_units": [30]},
+                          cv=TimeSeriesSplit(2)).fit(u, y)
+    assert search.best_params_["readout__alpha"] == 1e-8
+    fitted = search.best_estimator_
+    same = ReservoirRegressor(ESN(n_units=30, spectral_radius=0.5, random_state=0),
+                              readout=RidgeReadout(alpha=1e-8), washout=20).fit(u, y)
+    np.testing.assert_allclose(fitted.predict(u), same.predict(u))
+
+
+@pytest.mark.parametrize("split", [1, 250, 399])
+def test_regressor_continuation_equals_running_the_whole_series(split):
+    rng = np.random.default_rng(1)
+    u = rng.uniform(-1, 1, (600, 2))
+    y = np.column_stack([np.convolve(u[:, 0], [0.4, 0.3, 0.2])[:600], u[:, 1] ** 2])
+    reg = ReservoirRegressor(ESN(n_units=50, random_state=0), washout=0).fit(u[:split], y[:split])
+    whole = reg.predict(u)
+    np.testing.assert_allclose(reg.predict(u[split:], initial_state="end"), whole[split:],
+                               rtol=1e-10, atol=1e-12)
+    _, state = reg.reservoir_.run(reg.input_scaler_.transform(u[:split]))
+    np.testing.assert_allclose(reg.last_state_, state)
+    np.testing.assert_allclose(reg.predict(u[split:], initial_state=state), whole[split:],
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(reg.predict(u[split:]), reg.predict(u[split:],
+                                                                      initial_state=None))
+
+
+def test_regressor_end_state_of_a_noisy_reservoir_is_the_noise_free_state():
+    u = np.sin(0.1 * np.arange(300))
+    esn = ESN(n_units=30, state_noise=1e-2, random_state=0)
+    reg = ReservoirRegressor(esn, washout=10).fit([u[:100], u[:200]], [u[:100], u[:200]])
+    _, state = reg.reservoir_.run(reg.input_scaler_.transform(u[:200, None]))
+    np.testing.assert_allclose(reg.last_state_, state)
+    np.testing.assert_allclose(reg.predict(u[200:], initial_state="end"),
+                               reg.predict(u)[200:], rtol=1e-10, atol=1e-12)
+
+
+def test_regressor_initial_state_errors_name_the_argument():
+    from reservoir import BidirectionalESN
+
+    u = np.sin(0.1 * np.arange(200))
+    reg = ReservoirRegressor(ESN(n_units=20, random_state=0)).fit(u, u)
+    with pytest.raises(ValueError, match="initial_state must be None"):
+        reg.predict(u, initial_state="start")
+    bidirectional = ReservoirRegressor(BidirectionalESN(ESN(n_units=10, random_state=0))).fit(u, u)
+    with pytest.raises(ValueError, match="causal"):
+        bidirectional.predict(u, initial_state="end")

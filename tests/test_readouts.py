@@ -429,3 +429,17 @@ def test_float32_is_computed_in_float64():
     reference = Ridge(alpha=0.1).fit(X.astype(np.float32).astype(np.float64),
                                      y.astype(np.float32).astype(np.float64))
     assert_same_solution(readout, reference, X)
+
+
+@pytest.mark.parametrize("n_targets", [None, 3])
+def test_unchecked_predictor_equals_predict(n_targets):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 5))
+    y = rng.normal(size=60 if n_targets is None else (60, n_targets))
+    readout = RidgeReadout(alpha=0.1).fit(X, y)
+    predict = readout._unchecked_predictor()
+    out = np.empty((7, n_targets or 1))
+    assert predict(X[:7], out) is out
+    assert_allclose(out, readout.predict(X[:7]).reshape(7, -1))
+    with pytest.raises(NotFittedError):
+        RidgeReadout()._unchecked_predictor()

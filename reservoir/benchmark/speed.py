@@ -16,6 +16,11 @@ The batched case drives 100 series of 1000 steps at N = 300 as one
 same series. Next to it, the block floor: the 1000 block products and tanh
 alone, whose ratio to the looped time bounds what any one-thread loop around
 these kernels could gain from batching.
+
+The closed-loop case times ``ReservoirForecaster.predict`` (N = 1000, one
+series), which feeds each prediction back as the next input, against the
+open loop of the same fitted reservoir (``reservoir_.transform`` over as many
+steps): their ratio is the cost of the readout and the feedback per step.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from functools import partial
 import numpy as np
 
 from ..esn import ESN, product_accumulator
+from ..estimators import ReservoirForecaster
 from ..lsm import LSM
 
 __all__ = ["measure", "run_speed_benchmark", "product_crossover", "main"]
@@ -185,6 +191,24 @@ def _lsm_row(n_units, n_steps, repeats):
     }
 
 
+def _closed_loop_row(n_units, n_steps, repeats):
+    """Closed-loop forecast step against the open-loop step of the same fitted reservoir."""
+    u = np.sin(0.1 * np.arange(2000))
+    model = ReservoirForecaster(ESN(n_units=n_units, random_state=0), washout=100).fit(u)
+    drive = np.sin(0.1 * np.arange(n_steps))[:, None]
+    t_open = measure(lambda: model.reservoir_.transform(drive), repeats)
+    t_closed = measure(lambda: model.predict(n_steps), repeats)
+    return {
+        "case": f"ReservoirForecaster N={n_units}, closed loop, 1 series x {n_steps} steps",
+        "seconds": t_closed,
+        "unit_updates_per_s": n_steps * n_units / t_closed,
+        "closed_loop_us_per_step": 1e6 * t_closed / n_steps,
+        "open_loop_seconds": t_open,
+        "open_loop_us_per_step": 1e6 * t_open / n_steps,
+        "closed_over_open_loop": t_closed / t_open,
+    }
+
+
 def run_speed_benchmark(quick: bool = False, repeats: int | None = None) -> list[dict]:
     """Measure all cases; return one dict per row (see the module docstring)."""
     repeats = repeats or (3 if quick else 5)
@@ -192,6 +216,7 @@ def run_speed_benchmark(quick: bool = False, repeats: int | None = None) -> list
     rows = _single_series_rows((100, 500, 2000), n_steps, repeats)
     rows.extend(_batched_rows(100, 1000, 300, repeats))
     rows.append(_lsm_row(500, 2000 if quick else 10_000, max(1, repeats // 2)))
+    rows.append(_closed_loop_row(1000, n_steps, repeats))
     return rows
 
 
@@ -221,6 +246,10 @@ def _reference_of(row):
                 f"product + tanh floor {row['product_tanh_floor_seconds']:.4f} s (at most "
                 f"{row['looped_over_floor']:.2f}x)",
                 row["speedup_vs_looped_single_series"])
+    if "closed_over_open_loop" in row:
+        return (f"open loop of the same reservoir {row['open_loop_seconds']:.4f} s "
+                f"({row['closed_loop_us_per_step']:.1f} vs {row['open_loop_us_per_step']:.1f} "
+                "µs per step; closed / open time)", row["closed_over_open_loop"])
     return f"ESN same N {row['esn_same_n_seconds']:.4f} s (LSM time / ESN time)", row[
         "lsm_over_esn_time"]
 
@@ -243,8 +272,9 @@ def main(argv=None) -> int:
     else:
         rows = run_speed_benchmark(quick=args.quick, repeats=args.repeats)
         print(format_table(rows))
-        print("ratio: speed-up over the reference (higher is better), except the LSM row, "
-              "which is LSM time over ESN time.")
+        print("ratio: speed-up over the reference (higher is better), except the LSM row "
+              "(LSM time over ESN time) and the closed-loop row (closed-loop time over "
+              "open-loop time), where lower is better.")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(rows, fh, indent=2)
