@@ -170,8 +170,9 @@ OPTIONAL = {"torch", "optuna", "matplotlib", "skops", "sktime"}
 
 @pytest.mark.slow
 @pytest.mark.parametrize("page", GUIDE, ids=[p.stem for p in GUIDE])
-def test_user_guide_snippets_run(page, capsys):
+def test_user_guide_snippets_run(page, capsys, tmp_path, monkeypatch):
     """The snippets of a page run in order in one namespace, as a reader would run them."""
+    monkeypatch.chdir(tmp_path)  # snippets that save files write them here
     namespace = {"__name__": "__docs__"}
     for block in python_blocks(page.read_text()):
         try:
