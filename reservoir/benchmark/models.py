@@ -18,7 +18,7 @@ the task's washout):
   ``ReservoirForecaster`` / ``ReservoirRegressor``): activation (tanh or
   linear), topology (random, ring, orthogonal), spectral radius, leak rate,
   input and bias scaling, and ``include_input``;
-* ES2N (:func:`~reservoir.search_spaces.es2n_space`, same size as the ESN):
+* ES2N (:func:`~reservoir.search_spaces.es2n_space`, 300 units: dense ``W`` and ``O``):
   proximity, spectral radius, input and bias scaling, and ``include_input``;
 * NVAR (:func:`~reservoir.search_spaces.nvar_space`): number of delayed
   copies, their stride and the monomial order (which set the feature count),
@@ -78,6 +78,7 @@ class Settings:
     """Fixed sizes of a run (full or ``--quick``): reservoir sizes, RNN training length."""
 
     esn_units: int
+    es2n_units: int
     lsm_units: int
     max_epochs: int
     patience: int
@@ -86,8 +87,12 @@ class Settings:
 #: Settings of the full run (False) and of ``--quick`` (True). The full run's ESN has 1000
 #: units, the size of the Mackey-Glass anchors (Jaeger & Haas 2004) and of the defaults
 #: study: with 500 it reached 84-step NRMSE 3.96e-4 after 20 trials, with 1000 2.92e-5.
-SETTINGS = {False: Settings(esn_units=1000, lsm_units=500, max_epochs=300, patience=15),
-            True: Settings(esn_units=100, lsm_units=100, max_epochs=20, patience=5)}
+#: The ES2N has 300 units: its ``W`` and ``O`` are dense, so a step costs two dense N x N
+#: products (at 1000 units its Mackey-Glass tuning alone took over an hour on 2 cores).
+SETTINGS = {False: Settings(esn_units=1000, es2n_units=300, lsm_units=500, max_epochs=300,
+                            patience=15),
+            True: Settings(esn_units=100, es2n_units=100, lsm_units=100, max_epochs=20,
+                           patience=5)}
 
 
 @dataclass(frozen=True)
@@ -291,8 +296,8 @@ def make_models(quick=False, max_epochs=None) -> dict:
         ModelSpec("esn", "ESN", _esn_builder(settings.esn_units),
                   fixed={"n_units": settings.esn_units}, alphas=DEFAULT_ALPHAS,
                   space_name="reservoir.search_spaces: ESN + reservoir estimator"),
-        ModelSpec("es2n", "ES2N", _es2n_builder(settings.esn_units),
-                  fixed={"n_units": settings.esn_units}, alphas=DEFAULT_ALPHAS,
+        ModelSpec("es2n", "ES2N", _es2n_builder(settings.es2n_units),
+                  fixed={"n_units": settings.es2n_units}, alphas=DEFAULT_ALPHAS,
                   space_name="reservoir.search_spaces: ES2N + reservoir estimator"),
         ModelSpec("nvar", "NVAR", _build_nvar, alphas=DEFAULT_ALPHAS,
                   space_name="reservoir.search_spaces: NVAR + reservoir estimator"),
