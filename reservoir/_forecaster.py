@@ -63,6 +63,7 @@ from ._forecast import (
 from ._validation import (
     Interval,
     SeriesSet,
+    _is_pandas,
     check_parameter,
     check_series,
     record_n_features,
@@ -73,10 +74,6 @@ __all__ = ["BaseForecaster", "ForecastLayout", "DIVERGENCE_FACTOR"]
 
 #: Constraint of ``divergence_factor``: a finite number > 0.
 DIVERGENCE_FACTOR = Interval("real", 0, None, closed="neither")
-
-
-def _is_pandas(obj) -> bool:
-    return type(obj).__module__.split(".")[0] == "pandas"
 
 
 def _format_of(raw) -> dict:

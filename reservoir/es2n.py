@@ -21,7 +21,7 @@ import scipy.sparse as sp
 from scipy.stats import ortho_group
 
 from ._validation import RANDOM_STATE, Interval, Options
-from .base import SATURATION_LEVEL, BaseReservoir, resolve_dtype
+from .base import SATURATION_LEVEL, BaseReservoir
 from .weights import input_matrix, reservoir_matrix, scale_to_spectral_radius
 
 __all__ = ["ES2N"]
@@ -89,9 +89,6 @@ class ES2N(BaseReservoir):
         self.n_connections = n_connections
         self.random_state = random_state
         self.dtype = dtype
-
-    def _check_params(self):
-        resolve_dtype(self.dtype)
 
     def _initialize(self, n_features, rng):
         dtype = self._dtype

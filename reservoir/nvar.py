@@ -26,7 +26,7 @@ from math import comb
 import numpy as np
 
 from ._validation import BOOLEAN, Interval, Options
-from .base import BaseReservoir, resolve_dtype
+from .base import BaseReservoir
 
 __all__ = ["NVAR", "nvar_feature_count"]
 
@@ -108,25 +108,15 @@ class NVAR(BaseReservoir):
         self.include_constant = include_constant
         self.dtype = dtype
 
-    def _check_params(self):
-        resolve_dtype(self.dtype)
-
     def _initialize(self, n_features, rng):
         linear = n_features * self.delay
         self.monomials_ = [combo for degree in range(2, self.order + 1)
                            for combo in combinations_with_replacement(range(linear), degree)]
-        self._index_arrays = None
+        # One (M_p, p) index array per degree p, so that each degree is one product per step.
+        self._index_arrays = [np.array([c for c in self.monomials_ if len(c) == degree])
+                              for degree in range(2, self.order + 1)]
         self.n_features_out_ = nvar_feature_count(n_features, self.delay, self.order,
                                                   self.include_constant)
-
-    def _monomials_by_degree(self):
-        """``monomials_`` as one (M_p, p) index array per degree p (one product per degree)."""
-        if getattr(self, "_index_arrays", None) is None:
-            degrees = {}
-            for combo in self.monomials_:
-                degrees.setdefault(len(combo), []).append(combo)
-            self._index_arrays = [np.array(combos) for _, combos in sorted(degrees.items())]
-        return self._index_arrays
 
     def _history_length(self) -> int:
         return (self.delay - 1) * self.stride
@@ -163,7 +153,7 @@ class NVAR(BaseReservoir):
         features = np.empty((n_batch, n_steps, self.n_features_out_), dtype=self._dtype)
         column = linear.shape[2]
         features[..., :column] = linear
-        for positions in self._monomials_by_degree():
+        for positions in self._index_arrays:
             features[..., column:column + len(positions)] = linear[..., positions].prod(axis=3)
             column += len(positions)
         if self.include_constant:

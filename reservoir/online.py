@@ -253,8 +253,11 @@ class ForceResult:
         self.scale, self.offset = scale, offset
         self.include_input = include_input
 
-    def _features(self, state, fed):
-        return np.concatenate([state, fed]) if self.include_input else state
+    def _step(self, state, fed):
+        """One reservoir step driven by the fed-back value: (new state, readout input x)."""
+        states, final = self.reservoir.simulate(fed[None, None, :], state[None, :])
+        features = np.concatenate([states[0, 0], fed]) if self.include_input else states[0, 0]
+        return final[0], self.readout.augment(features[None, :])[0]
 
     def generate(self, n_steps):
         """Run the loop on its own for ``n_steps`` steps, in the target's units.
@@ -271,11 +274,8 @@ class ForceResult:
         state, fed = self.state.copy(), self.output.copy()
         path = np.empty((int(n_steps), fed.size))
         for t in range(int(n_steps)):
-            states, final = self.reservoir.simulate(fed[None, None, :], state[None, :])
-            state = final[0]
-            fed = self.readout.augment(self._features(states[0, 0], fed)[None, :])[0] \
-                @ self.readout.W_
-            path[t] = fed
+            state, x = self._step(state, fed)
+            fed = path[t] = x @ self.readout.W_
         return path * self.scale + self.offset
 
 
@@ -345,9 +345,7 @@ def force_learning(reservoir, y, *, readout=None, washout=100, include_input=Fal
     readout.initialize(n_features, Z.shape[1])
     fed, outputs = Z[washout].copy(), []
     for t in range(washout, len(Z) - 1):
-        states, final = reservoir.simulate(fed[None, None, :], state[None, :])
-        state = final[0]
-        x = readout.augment(result._features(states[0, 0], fed)[None, :])[0]
+        state, x = result._step(state, fed)
         if (t - washout) % update_every == 0:
             readout.update(x, Z[t + 1])
         fed = x @ readout.W_

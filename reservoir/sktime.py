@@ -40,6 +40,8 @@ convert the data):
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
+
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
@@ -74,7 +76,7 @@ def expected_failed_checks(forecaster) -> dict[str, str]:
 _EXPECTED_FAILED_CHECKS: dict[str, str] = {}
 
 
-class _LibraryForecasterAdapter(_SktimeBaseForecaster):
+class _LibraryForecasterAdapter(_SktimeBaseForecaster, metaclass=ABCMeta):
     """sktime's contract around a forecaster of this library (``forecaster_`` once fitted).
 
     Subclasses implement :meth:`_library_forecaster`, the unfitted forecaster
@@ -109,9 +111,9 @@ class _LibraryForecasterAdapter(_SktimeBaseForecaster):
         # them present, turning it on later (set_config) records the data as documented.
         self._y = self._X = None
 
+    @abstractmethod
     def _library_forecaster(self) -> BaseForecaster:
         """The unfitted forecaster of this library that ``fit`` fits."""
-        raise NotImplementedError  # pragma: no cover - abstract
 
     # -- sktime hooks --------------------------------------------------------------------
     def _fit(self, y, X, fh):

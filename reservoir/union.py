@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import clone
 
-from ._validation import Satisfies, check_series, record_n_features, validate_params
+from ._validation import Satisfies
 from .base import BaseReservoir
 
 __all__ = ["ReservoirUnion"]
@@ -132,20 +132,17 @@ class ReservoirUnion(BaseReservoir):
         -------
         self
         """
-        validate_params(self)
-        series = check_series(X, name="X", dtype=self._dtype)
-        record_n_features(self, series, reset=True)
-        self._initialize_members(X)
-        return self
-
-    def _initialize_members(self, X):
+        super().fit(X, y)  # parameters, input checks, n_features_in_
         self.reservoirs_ = [(name, clone(member).fit(X)) for name, member in self.reservoirs]
         self.n_features_out_ = sum(member.n_features_out_ for _, member in self.reservoirs_)
         sizes = [member._state_size() for _, member in self.reservoirs_]
         self._state_splits = np.cumsum(sizes)[:-1]
+        return self
 
-    def _initialize(self, n_features, rng):  # pragma: no cover - fit is overridden
-        raise NotImplementedError("ReservoirUnion fits its members in fit().")
+    def _initialize(self, n_features, rng):
+        """Nothing to draw: the members draw their own weights when :meth:`fit` fits them
+        on the data (an ESN at ``spectral_radius="edge"`` needs the data, not only its width).
+        """
 
     def _state_size(self) -> int:
         return sum(member._state_size() for _, member in self.reservoirs_)
