@@ -225,6 +225,15 @@ class BaseForecaster(BaseEstimator, metaclass=ABCMeta):
         -------
         self
         """
+        self._fit(*self._start_training(y, X))
+        return self
+
+    def _start_training(self, y, X):
+        """Validate parameters and training data; record what prediction needs.
+
+        Returns the training series and their exogenous inputs (or None) as
+        lists of float arrays.
+        """
         validate_params(self)
         self._check_params()
         self._refuse_exog(X=X)
@@ -238,8 +247,21 @@ class BaseForecaster(BaseEstimator, metaclass=ABCMeta):
         self.training_range_ = training_range(series_set.series)
         # Shape of the last training series: a forecast without context continues it.
         self._end_format = ForecastLayout.of(y, series_set).formats[-1]
-        self._fit(series_set.series, None if exog is None else exog.series)
-        return self
+        return series_set.series, None if exog is None else exog.series
+
+    def _continue_training(self, y, X):
+        """Validate more training data (``partial_fit``) against the fitted model.
+
+        Widens ``training_range_`` to the new data and records the shape of
+        the last series. Returns the series and exogenous inputs as
+        :meth:`_start_training` does.
+        """
+        series_set, exog = self._check_observed(y, X)
+        low, high = training_range(series_set.series)
+        self.training_range_ = (np.minimum(self.training_range_[0], low),
+                                np.maximum(self.training_range_[1], high))
+        self._end_format = ForecastLayout.of(y, series_set).formats[-1]
+        return series_set.series, None if exog is None else exog.series
 
     def predict(self, n_steps, X=None, context=None, context_X=None):
         """Forecast ``n_steps`` values after the training series or after each ``context`` series.

@@ -22,9 +22,8 @@ input validation per step.
 from __future__ import annotations
 
 import numpy as np
-from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
-__all__ = ["SCALINGS", "SeriesScaler", "check_scale"]
+__all__ = ["SCALINGS", "Moments", "SeriesScaler", "check_scale"]
 
 SCALINGS = ("standard", "minmax", None)
 
@@ -69,13 +68,40 @@ class SeriesScaler:
         check_scale(scale)
         if scale is None:
             return cls()
-        values = np.concatenate([np.asarray(s, dtype=np.float64) for s in series])
+        return cls.from_moments(scale, Moments.of(series))
+
+    @classmethod
+    def from_moments(cls, scale, moments) -> SeriesScaler:
+        """The map of method ``scale`` from the pooled per-feature :class:`Moments` of the data.
+
+        ``"standard"`` is :class:`~sklearn.preprocessing.StandardScaler`'s map
+        (population standard deviation; a constant feature keeps width 1),
+        ``"minmax"`` :class:`~sklearn.preprocessing.MinMaxScaler`'s onto
+        [-1, 1] (a constant feature keeps width 1/2).
+
+        Parameters
+        ----------
+        scale : {"standard", "minmax", None}
+        moments : Moments
+
+        Returns
+        -------
+        SeriesScaler
+        """
+        check_scale(scale)
+        if scale is None:
+            return cls()
+        eps = np.finfo(np.float64).eps
         if scale == "standard":
-            fitted = StandardScaler().fit(values)
-            return cls(fitted.mean_.copy(), fitted.scale_.copy())
-        fitted = MinMaxScaler(feature_range=(-1.0, 1.0)).fit(values)
-        # MinMaxScaler maps x to x * scale_ + min_; as (x - center) / width:
-        return cls(-fitted.min_ / fitted.scale_, 1.0 / fitted.scale_)
+            variance = moments.m2 / moments.count
+            # StandardScaler's test for a constant feature: variance within rounding of 0.
+            constant = variance <= moments.count * eps * variance + (
+                moments.count * moments.mean * eps) ** 2
+            width = np.where(constant, 1.0, np.sqrt(variance))
+            return cls(moments.mean.copy(), width)
+        spread = moments.high - moments.low
+        half_width = np.where(spread < 10 * eps, 1.0, spread) / 2.0
+        return cls(moments.low + half_width, half_width)
 
     @property
     def is_identity(self) -> bool:
@@ -100,3 +126,36 @@ class SeriesScaler:
     def inverse_transform_all(self, series) -> list:
         """:meth:`inverse_transform` of each series of a list."""
         return [self.inverse_transform(s) for s in series]
+
+
+class Moments:
+    """Per-feature count, mean, sum of squared deviations, minimum and maximum of some series.
+
+    What the scalings need, in a form that merges exactly (Chan, Golub &
+    LeVeque 1979): moments of shards computed apart (on the workers of a
+    cluster, :mod:`reservoir.distributed`) merge into the moments of the whole.
+
+    Parameters
+    ----------
+    count : int
+    mean, m2, low, high : ndarray of shape (d,)
+    """
+
+    def __init__(self, count, mean, m2, low, high):
+        self.count, self.mean, self.m2, self.low, self.high = count, mean, m2, low, high
+
+    @classmethod
+    def of(cls, series) -> Moments:
+        """The pooled moments of a list of (T_i, d) series (every step of every series)."""
+        values = np.concatenate([np.asarray(s, dtype=np.float64) for s in series])
+        mean = values.mean(axis=0)
+        return cls(len(values), mean, ((values - mean) ** 2).sum(axis=0),
+                   values.min(axis=0), values.max(axis=0))
+
+    def merged(self, other: Moments) -> Moments:
+        """The moments of the union of both data sets."""
+        count = self.count + other.count
+        delta = other.mean - self.mean
+        return Moments(count, self.mean + delta * (other.count / count),
+                       self.m2 + other.m2 + delta**2 * (self.count * other.count / count),
+                       np.minimum(self.low, other.low), np.maximum(self.high, other.high))

@@ -82,6 +82,7 @@ from .exceptions import NonFiniteStateWarning
 __all__ = [
     "BaseReservoir",
     "RandomStreams",
+    "adds_state_noise",
     "resolve_dtype",
     "series_key",
 ]
@@ -302,19 +303,25 @@ def check_rng(rng, n_series):
                     f"got {type(rng).__name__}.")
 
 
+def adds_state_noise(reservoir) -> bool:
+    """Whether training runs of ``reservoir`` add state noise (a ``state_noise`` above 0).
+
+    Read from its (nested) parameters, so a deep or composed reservoir with
+    noise in any layer counts.
+    """
+    return any(name.rsplit("__", 1)[-1] == "state_noise" and isinstance(value, numbers.Real)
+               and value > 0 for name, value in reservoir.get_params(deep=True).items())
+
+
 def draws_at_random(reservoir) -> bool:
     """Whether runs of ``reservoir`` draw random numbers (state noise or Poisson spikes).
 
     Read from its (nested) parameters: a ``state_noise`` above 0 or an
     ``input_encoding`` of ``"poisson"`` anywhere in it.
     """
-    for name, value in reservoir.get_params(deep=True).items():
-        leaf = name.rsplit("__", 1)[-1]
-        if leaf == "state_noise" and isinstance(value, numbers.Real) and value > 0:
-            return True
-        if leaf == "input_encoding" and value == "poisson":
-            return True
-    return False
+    return adds_state_noise(reservoir) or any(
+        name.rsplit("__", 1)[-1] == "input_encoding" and value == "poisson"
+        for name, value in reservoir.get_params(deep=True).items())
 
 
 class BaseReservoir(TransformerMixin, BaseEstimator, metaclass=ABCMeta):

@@ -18,6 +18,7 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from ._batching import equal_length_blocks
@@ -32,6 +33,7 @@ from ._validation import (
     Options,
     Satisfies,
     check_bool,
+    check_paired_series,
     check_series,
     check_supervised_series,
     check_washout,
@@ -43,16 +45,30 @@ from .base import (
     SATURATION_WARNING_FRACTION,
     BaseReservoir,
     RandomStreams,
+    adds_state_noise,
     series_key,
 )
 from .esn import ESN
 from .exceptions import SaturationWarning
 from .readouts import RidgeReadout
 
-__all__ = ["ReservoirRegressor", "ReservoirForecaster", "expected_failed_checks"]
+__all__ = [
+    "MIN_BLOCK_STEPS",
+    "STATE_BLOCK_STEPS",
+    "STATE_BLOCK_VALUES",
+    "ReservoirForecaster",
+    "ReservoirRegressor",
+    "expected_failed_checks",
+]
 
-#: Time steps simulated per block when states are streamed into the readout.
+#: Most time steps simulated per block when states are streamed into the readout.
 STATE_BLOCK_STEPS = 4096
+#: Most state values (series x steps x features) of one simulated block: 32 MB in float64.
+#: Fits and predictions run in blocks of this size, so their memory depends on the
+#: reservoir's size, not on the length or the number of the series.
+STATE_BLOCK_VALUES = 2**22
+#: Fewest steps per block when a group of series is split to respect STATE_BLOCK_VALUES.
+MIN_BLOCK_STEPS = 256
 
 
 def expected_failed_checks(estimator) -> dict[str, str]:
@@ -93,6 +109,45 @@ def _sequence_failed_checks(estimator) -> dict[str, str]:
             "transform records the final reservoir state in final_state_ so a run can be continued"
         )
     return sequence
+
+
+class _SeriesStream:
+    """Series run through a reservoir chunk by chunk: their keys, positions and states.
+
+    ``keys`` (B,) key each series' random streams (:func:`reservoir.base.series_key`
+    of its first chunk as the caller gave it), ``steps`` (B,) count the steps fed
+    so far (the position of the random streams, and of the washout), ``states``
+    (B, S) are the reservoir states where the series stand. A training stream
+    also keeps ``clean``, the noise-free state of its last series when the
+    reservoir adds state noise (where forecasts and ``initial_state="end"``
+    start), and for forecasters ``pending``, the last observation of each
+    series, fed as an input once the next observation is its target.
+    """
+
+    def __init__(self, keys, states, steps=None):
+        self.keys = np.asarray(keys, dtype=np.uint64).reshape(-1)
+        self.states = np.array(states)
+        self.steps = (np.zeros(len(self.keys), dtype=np.int64) if steps is None
+                      else np.array(steps, dtype=np.int64))
+        self.clean = None
+        self.pending = None
+
+    @classmethod
+    def start(cls, reservoir, sources):
+        """Fresh series at rest, keyed by ``sources`` (the caller's unscaled series)."""
+        stream = cls([series_key(s) for s in sources], reservoir.default_state(len(sources)))
+        if adds_state_noise(reservoir):
+            stream.clean = reservoir.default_state(1)[0]
+        return stream
+
+    def last_series_without_noise(self):
+        """A stream of the last series alone, at its noise-free state."""
+        state = self.states[-1] if self.clean is None else self.clean
+        return _SeriesStream(self.keys[-1:], state[None], self.steps[-1:])
+
+    def end_state(self):
+        """The noise-free state where the last series stands."""
+        return np.array(self.states[-1] if self.clean is None else self.clean)
 
 
 class _StateMonitor:
@@ -239,52 +294,88 @@ class _ReservoirModel(BaseEstimator):
             return np.concatenate([states, inputs.astype(states.dtype, copy=False)], axis=-1)
         return states
 
-    def _training_blocks(self, inputs: list, targets: list, washout: int, sources: list,
-                         ends=None):
+    def _block_layout(self, n_series, length):
+        """(series, steps) simulated at once for a group of ``n_series`` series of ``length`` steps.
+
+        At most ``STATE_BLOCK_VALUES`` state values and ``STATE_BLOCK_STEPS``
+        steps per block, so that the memory of a fit or a prediction depends
+        on the reservoir's size and not on the length or number of the series.
+        A non-causal (bidirectional) reservoir sees each series whole.
+        """
+        rows = max(STATE_BLOCK_VALUES // max(self.reservoir_.n_features_out_, 1), 1)
+        batch = min(n_series, max(1, rows // MIN_BLOCK_STEPS))
+        if not self.reservoir_.causal:
+            return batch, max(length, 1)
+        return batch, max(1, min(STATE_BLOCK_STEPS, rows // batch))
+
+    def _simulated_blocks(self, inputs, stream, *, noise):
+        """Yield ``(rows, start, states, U)``: the reservoir run over ``inputs`` in blocks.
+
+        ``inputs`` holds one (T_i, d) array per series of ``stream``; each series
+        continues from the stream's state and position, which are updated.
+        ``rows`` are the positions (in ``inputs``) of the block's series and
+        ``start`` the block's first step within this call. Series of equal
+        length advance together (:meth:`_block_layout` bounds the block).
+        """
+        for members, U in equal_length_blocks(inputs):
+            length = U.shape[1]
+            if length == 0:
+                continue
+            batch, steps = self._block_layout(len(members), length)
+            for first in range(0, len(members), batch):
+                rows = np.asarray(members[first:first + batch])
+                part = U[first:first + batch]
+                state = stream.states[rows]
+                streams = RandomStreams(stream.keys[rows], stream.steps[rows], state_noise=noise)
+                for start in range(0, length, steps):
+                    stop = min(start + steps, length)
+                    states, state = self.reservoir_.simulate(part[:, start:stop], state,
+                                                             rng=streams.shifted(start))
+                    yield rows, start, states, part[:, start:stop]
+                stream.states[rows] = state
+                stream.steps[rows] += length
+
+    def _training_blocks(self, inputs: list, targets: list, washout: int, stream):
         """Yield (features, targets) blocks for the readout, washout steps excluded.
 
-        ``ends`` (a dict, optional) receives under "last" the reservoir state at
-        the end of the last series of ``inputs``, as simulated in training.
-
-        ``sources`` are the series as the caller gave them (before scaling),
-        one per input series: they key the random streams (see below).
-
-        Equal-length series advance together through the reservoir; each group
-        is simulated in blocks of ``STATE_BLOCK_STEPS`` steps, continuing from
-        the state where the previous block ended (whole series for a non-causal
-        reservoir, whose state at t depends on later steps). State noise is on
-        (training); each series draws from its own stream, keyed by the whole
-        series and positioned at each block's first step, so the states do not
-        depend on the other series or on the block size. The key is the
-        caller's series, not the scaled one: scaling statistics, fitted on all
-        training series, change in their last bits with the order of the
-        series, and so would a key computed after scaling.
+        ``inputs`` and ``targets`` hold one (T_i, .) array per series of
+        ``stream`` (a :class:`_TrainingStream`): each series continues from
+        where the stream's previous chunk left it, and its first ``washout``
+        steps (counted from the start of the series, over all chunks) are not
+        fitted. State noise is on (training). Each series draws from its own
+        random stream, keyed by the series (its first chunk, as the caller gave
+        it) and positioned at each block's step, so the states do not depend
+        on the other series, on the block size or on how the series is cut
+        into chunks. The key is the caller's series, not the scaled one:
+        scaling statistics, fitted on all training series, change in their
+        last bits with the order of the series, and so would a key computed
+        after scaling.
         """
         monitor = self._state_monitor()
-        for members, U, Y in equal_length_blocks(inputs, targets):
-            length = U.shape[1]
-            state = self.reservoir_.default_state(len(members))
-            streams = RandomStreams.of([sources[i] for i in members], state_noise=True)
-            # A non-causal (bidirectional) reservoir must see each series whole.
-            block_steps = STATE_BLOCK_STEPS if self.reservoir_.causal else length
-            for start in range(0, length, block_steps):
-                stop = min(start + block_steps, length)
-                states, state = self.reservoir_.simulate(U[:, start:stop], state,
-                                                         rng=streams.shifted(start))
-                keep = max(washout - start, 0)
-                if keep >= stop - start:
+        offsets = stream.steps.copy()
+        for rows, start, states, U in self._simulated_blocks(inputs, stream, noise=True):
+            n_steps = states.shape[1]
+            keeps = np.clip(washout - (offsets[rows] + start), 0, n_steps)
+            Y = np.stack([targets[i][start:start + n_steps] for i in rows])
+            for keep in np.unique(keeps):
+                if keep >= n_steps:
                     continue
-                monitor.observe(states[:, keep:])
-                F = self._features(states[:, keep:], U[:, start + keep:stop])
-                yield F.reshape(-1, F.shape[-1]), Y[:, start + keep:stop].reshape(-1, Y.shape[-1])
-            last = np.flatnonzero(np.asarray(members) == len(inputs) - 1)
-            if ends is not None and last.size:
-                ends["last"] = np.array(state[last[0]])
+                chosen = slice(None) if len(set(keeps.tolist())) == 1 else keeps == keep
+                kept = states[chosen, keep:]
+                monitor.observe(kept)
+                F = self._features(kept, U[chosen, keep:])
+                yield F.reshape(-1, F.shape[-1]), Y[chosen, keep:].reshape(-1, Y.shape[-1])
         monitor.warn_if_saturated()
 
-    def _fit_readout(self, blocks):
-        """Fit the readout on feature blocks: streamed for RidgeReadout, concatenated otherwise."""
-        if isinstance(self.readout_, RidgeReadout):
+    def _fit_readout(self, blocks, streamed=None):
+        """Fit the readout on feature blocks: streamed (``partial_fit``) or concatenated.
+
+        ``streamed`` defaults to streaming for a :class:`RidgeReadout` only: its
+        ``partial_fit`` equals its ``fit``, which a stochastic readout's does not.
+        """
+        if streamed is None:
+            streamed = isinstance(self.readout_, RidgeReadout)
+        if streamed:
             for F, Y in blocks:
                 self.readout_.partial_fit(F, Y[:, 0] if self.n_outputs_ == 1 else Y)
             return
@@ -292,6 +383,80 @@ class _ReservoirModel(BaseEstimator):
         F = np.concatenate([f for f, _ in pairs])
         Y = np.concatenate([y for _, y in pairs])
         self.readout_.fit(F, Y[:, 0] if self.n_outputs_ == 1 else Y)
+
+    def _check_streaming(self, new_series):
+        """Validate a ``partial_fit`` call's settings; return True for the first call."""
+        check_bool(new_series, "new_series")
+        first = not hasattr(self, "_stream")
+        if first:
+            validate_params(self)
+            readout = self.readout if self.readout is not None else RidgeReadout()
+            reservoir = self.reservoir
+        else:
+            readout, reservoir = self.readout_, self.reservoir_
+        if not hasattr(readout, "partial_fit"):
+            raise TypeError(
+                f"partial_fit needs a readout with partial_fit (e.g. RidgeReadout); "
+                f"readout is a {type(readout).__name__}. Use fit, or a readout that learns "
+                "incrementally."
+            )
+        if reservoir is not None and not reservoir.causal:
+            raise ValueError(
+                f"partial_fit needs a causal reservoir: a {type(reservoir).__name__} reads "
+                "each series backwards too, so a series cannot be continued chunk by chunk. "
+                "Use fit on whole series."
+            )
+        return first
+
+    def _check_series_count(self, n_series, new_series):
+        """A chunk that continues the current series holds one chunk per series."""
+        if not new_series and n_series != len(self._stream.keys):
+            raise ValueError(
+                f"This call holds {n_series} series, but the model is continuing "
+                f"{len(self._stream.keys)}; pass one chunk per series being continued, or "
+                "new_series=True to start new series (the readout keeps what it has learnt)."
+            )
+
+    def _train(self, inputs, targets, streamed):
+        """Fit the readout on the next chunk of each series of the stream (scaled data).
+
+        Also follows the last series without state noise, when the reservoir
+        adds it: its noise-free end state is where forecasts continue.
+        """
+        stream = self._stream
+        clean = stream.last_series_without_noise() if stream.clean is not None else None
+        self._fit_readout(self._training_blocks(inputs, targets, int(self.washout), stream),
+                          streamed)
+        if clean is not None:
+            for _ in self._simulated_blocks([inputs[-1]], clean, noise=False):
+                pass
+            stream.clean = clean.states[0]
+
+    def _predict_into(self, inputs, sources, start, noise, outputs):
+        """Readout predictions (in the user's units) of scaled ``inputs`` into ``outputs``.
+
+        ``sources`` (the caller's series) key the random streams; ``start``
+        (B, S) are the initial states; ``outputs`` one (T_i, n_outputs_) array
+        per series. The reservoir runs block by block.
+        """
+        stream = _SeriesStream([series_key(s) for s in sources], start)
+        for rows, first, states, U in self._simulated_blocks(inputs, stream, noise=noise):
+            predicted = self.target_scaler_.inverse_transform(
+                self._readout_predict(self._features(states, U)))
+            for j, i in enumerate(rows):
+                outputs[i][first:first + states.shape[1]] = predicted[j]
+
+    def _readout_is_trained(self):
+        """Raise a clear error when no training step past the washout has been fitted yet."""
+        check_is_fitted(self)
+        readout = self.readout_
+        if getattr(readout, "n_samples_seen_", 1) == 0 or (
+                isinstance(readout, RidgeReadout) and not hasattr(readout, "n_samples_seen_")):
+            raise NotFittedError(
+                f"{type(self).__name__} has seen no training step past the washout "
+                f"(washout={self.washout}, steps per series so far: "
+                f"{self._stream.steps.tolist()}); call partial_fit with more data first."
+            )
 
     def _readout_predict(self, F):
         """Readout predictions as a 2-D array (n, n_outputs_)."""
@@ -376,6 +541,11 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
     def fit(self, X, y):
         """Fit the readout on the reservoir states of ``X`` to the targets ``y``.
 
+        States are computed and folded into the readout block by block (at
+        most ``STATE_BLOCK_VALUES`` values at once), so with the default
+        :class:`~reservoir.readouts.RidgeReadout` the memory of a fit depends
+        on the reservoir's size, not on the length of the series.
+
         Parameters
         ----------
         X : array-like (T,) or (T, d), list of such, or (n, T, d) array
@@ -386,22 +556,86 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
         self
         """
         validate_params(self)
-        Xs, ys, washout = check_supervised_series(self, X, y, self.washout)
-        record_n_features(self, Xs, reset=True)
-        self.n_outputs_ = ys.n_features
-        self._y_1d = ys.was_1d
-        self.input_scaler_ = SeriesScaler.fit(self.scale, Xs.series)
-        self.target_scaler_ = SeriesScaler.fit(self.scale, ys.series)
-        inputs = self.input_scaler_.transform_all(Xs.series)
-        self._build(inputs)
-        ends = {}
-        self._fit_readout(self._training_blocks(
-            inputs, self.target_scaler_.transform_all(ys.series), washout, Xs.series, ends))
-        if getattr(self.reservoir_, "state_noise", 0) > 0:  # training states are noisy
-            _, ends["last"] = self.reservoir_.run(inputs[-1],
-                                                  streams=RandomStreams.of([Xs.series[-1]]))
-        self.last_state_ = ends["last"]
+        Xs, ys, _ = check_supervised_series(self, X, y, self.washout)
+        self.__dict__.pop("_stream", None)
+        self._start(Xs, ys)
+        self._consume(Xs.series, ys.series, new_series=True, streamed=None)
         return self
+
+    def partial_fit(self, X, y, new_series=False):
+        """Fit on one more chunk of the training series, continuing where the last chunk ended.
+
+        Each call runs the reservoir on the chunk from the state where the
+        previous chunk of the same series left it (and continues its random
+        streams), and adds the chunk's states to the readout's accumulated
+        statistics; the model can predict after any call. A fit in chunks
+        equals the one-shot :meth:`fit` on the whole series (up to rounding),
+        with these differences: the first call fixes the scaling statistics
+        (``scale=``) from its own data, so use ``scale=None`` (or scale the data
+        yourself) for a chunked fit to match a one-shot fit exactly; and a
+        reservoir with state noise keys each series' noise by its first chunk.
+        ``washout`` counts from the start of each series, over all its chunks.
+        :meth:`fit` after ``partial_fit`` starts afresh; ``partial_fit`` after
+        :meth:`fit` continues the series of that fit.
+
+        Parameters
+        ----------
+        X : array-like (T,) or (T, d), list of such, or (n, T, d) array
+            The next chunk of each series being fitted (one chunk per series,
+            in the same order, every call), or the first chunks of new series.
+        y : targets of the chunk(s), same structure and lengths as X
+        new_series : bool, default=False
+            Start new series from the resting state (their washout applies
+            again) instead of continuing the current ones; the readout keeps
+            what it has learnt. The first call always starts new series.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        TypeError
+            The readout has no ``partial_fit`` (e.g. scikit-learn's ``Ridge``).
+        ValueError
+            The number of series differs from the one being continued, or the
+            reservoir is not causal (bidirectional).
+        """
+        first = self._check_streaming(new_series)
+        Xs, ys = check_series(X, name="X"), check_series(y, name="y")
+        check_paired_series(Xs, ys)
+        if first:
+            self._start(Xs, ys)
+        else:
+            self._check_series_count(len(Xs), new_series)
+            record_n_features(self, Xs, reset=False)
+            if ys.n_features != self.n_outputs_:
+                raise ValueError(f"y has {ys.n_features} target feature(s), but the model was "
+                                 f"fitted with {self.n_outputs_}; every chunk must have the same.")
+        self._consume(Xs.series, ys.series, new_series=first or new_series, streamed=True)
+        return self
+
+    def _start(self, Xs, ys):
+        """Record the data's shape, fit the scalings, build the reservoir and the readout."""
+        record_n_features(self, Xs, reset=True)
+        self._start_from(SeriesScaler.fit(self.scale, Xs.series),
+                         SeriesScaler.fit(self.scale, ys.series), ys.n_features, ys.was_1d,
+                         Xs.series)
+
+    def _start_from(self, input_scaler, target_scaler, n_outputs, y_1d, X_series):
+        """Set the scalings and the targets' shape; build the reservoir on ``X_series``."""
+        self.n_outputs_ = n_outputs
+        self._y_1d = y_1d
+        self.input_scaler_, self.target_scaler_ = input_scaler, target_scaler
+        self._build(self.input_scaler_.transform_all(X_series))
+
+    def _consume(self, X_series, y_series, *, new_series, streamed):
+        """Run chunks of training series (new ones, or the stream's next) into the readout."""
+        if new_series:
+            self._stream = _SeriesStream.start(self.reservoir_, X_series)
+        self._train(self.input_scaler_.transform_all(X_series),
+                    self.target_scaler_.transform_all(y_series), streamed)
+        self.last_state_ = self._stream.end_state()
 
     def _start_states(self, initial_state):
         """The ``initial_state`` argument of :meth:`predict` as reservoir states (or None)."""
@@ -420,8 +654,13 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
             return self.last_state_
         return np.asarray(initial_state)
 
-    def predict(self, X, noise=False, initial_state=None):
+    def predict(self, X, noise=False, initial_state=None, out=None):
         """Predict the target at every step of ``X`` (washout steps included).
+
+        The reservoir runs in blocks (at most ``STATE_BLOCK_VALUES`` state
+        values at once), so memory beyond the predictions themselves does not
+        grow with the length of ``X``; with ``out=`` a NumPy memmap, it does
+        not grow at all.
 
         Parameters
         ----------
@@ -440,25 +679,47 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
             state noise, ``noise=False``) the predictions equal those of the
             whole series, training part included, on the test steps. An array:
             given states, e.g. the final state of ``reservoir_.run``.
+        out : ndarray (or list of ndarrays for a list X), optional
+            Where to write the predictions, shaped like the result (e.g. a
+            ``numpy.memmap`` for a series whose predictions do not fit in
+            memory); it is returned.
 
         Returns
         -------
         y_pred : same structure as X; (T,) per series when y was 1-D at fit
         """
-        check_is_fitted(self)
+        self._readout_is_trained()
         noise = check_bool(noise, "noise")
         Xs = check_series(X, name="X")
         record_n_features(self, Xs, reset=False)
-        start = self._start_states(initial_state)
-        inputs = self.input_scaler_.transform_all(Xs.series)
-        states, _ = self.reservoir_.run(inputs, initial_state=start, noise=noise,
-                                        streams=RandomStreams.of(Xs.series))
-        preds = [self.target_scaler_.inverse_transform(self._readout_predict(self._features(s, u)))
-                 for s, u in zip(states, inputs, strict=True)]
-        if self._y_1d:
-            preds = [p[:, 0] for p in preds]
-        return Xs.restore(preds)
+        start = self.reservoir_._initial_states(self._start_states(initial_state), len(Xs))
+        outputs = self._prediction_buffers(Xs, out)
+        self._predict_into(self.input_scaler_.transform_all(Xs.series), Xs.series, start, noise,
+                           outputs)
+        if out is not None:
+            return out
+        return Xs.restore([o[:, 0] for o in outputs] if self._y_1d else outputs)
 
+    def _prediction_buffers(self, Xs, out):
+        """One (T_i, n_outputs_) array per series: fresh, or views into ``out``."""
+        k = self.n_outputs_
+        if out is None:
+            return [np.empty((length, k)) for length in Xs.lengths]
+        shapes = [(length,) if self._y_1d else (length, k) for length in Xs.lengths]
+        if Xs.layout == "list":
+            parts = list(out) if isinstance(out, (list, tuple)) else None
+        elif Xs.layout == "array":
+            parts = list(out) if getattr(out, "shape", None) == (len(Xs), *shapes[0]) else None
+        else:
+            parts = [out] if getattr(out, "shape", None) == shapes[0] else None
+        if parts is None or len(parts) != len(shapes) or any(
+                getattr(p, "shape", None) != shape for p, shape in zip(parts, shapes, strict=True)):
+            expected = (shapes[0] if Xs.layout == "single" else
+                        f"a list of arrays of shapes {shapes}" if Xs.layout == "list" else
+                        (len(Xs), *shapes[0]))
+            raise ValueError(f"out must have the shape of the predictions, {expected}; got "
+                             f"{getattr(out, 'shape', type(out).__name__)}.")
+        return [p.reshape(len(p), k) for p in parts]
 
 class ReservoirForecaster(BaseForecaster, _ReservoirModel):
     """Autoregressive forecaster: teacher-forced training, closed-loop generation.
@@ -559,33 +820,126 @@ class ReservoirForecaster(BaseForecaster, _ReservoirModel):
     # -- hooks of the forecaster template -------------------------------------------
     def _fit(self, series, exog):
         """Teacher forcing: input ``y[t]`` (and ``X[t]``), target ``y[t+1]``."""
+        self._refuse_non_causal()
+        check_washout(self.washout, [len(s) for s in series], extra=1)
+        self.__dict__.pop("_stream", None)
+        self._start(series, exog)
+        self._consume(series, exog, new_series=True, streamed=None)
+
+    def _refuse_non_causal(self):
         if not getattr(self.reservoir, "causal", True):
             raise ValueError(
                 "reservoir must be causal for forecasting: a bidirectional reservoir reads "
                 "the future of the series. Use it in a regressor or classifier instead."
             )
-        washout = check_washout(self.washout, [len(s) for s in series], extra=1)
-        self.target_scaler_ = SeriesScaler.fit(self.scale, series)
-        self.exog_scaler_ = SeriesScaler.fit(self.scale if exog is not None else None, exog)
-        inputs = self._inputs(series, exog)
-        self._build(inputs)
-        sources = self._sources(series, exog)
-        self._fit_readout(self._training_blocks(
-            [u[:-1] for u in inputs], [u[1:, :self.n_outputs_] for u in inputs], washout,
-            [u[:-1] for u in sources],
-        ))
-        self.last_state_, self._last_features = self._warm_up(inputs[-1], sources[-1])
-        # Key and length of the last series: the closed loop continues its random streams.
-        self._last_stream = (series_key(sources[-1]), len(sources[-1]))
 
-    def _warm_up(self, inputs, source, noise=False):
-        """Drive the reservoir through one input series; return (final state, last features).
+    def partial_fit(self, y, X=None, new_series=False):
+        """Fit on one more chunk of the training series, continuing where the last chunk ended.
 
-        ``source`` is the series as the caller gave it, the key of its random streams.
+        Teacher forcing across chunks: the last observation of a chunk is the
+        input whose target is the first observation of the next chunk of the
+        same series. Each call runs the reservoir from the state where the
+        previous chunk left it (continuing its random streams) and adds the
+        chunk's states to the readout's statistics; the model can forecast
+        after any call, continuing the end of the last series. A fit in chunks
+        equals the one-shot :meth:`fit` on the whole series (up to rounding),
+        except that the first call fixes the scaling statistics (``scale=``)
+        from its own data (use ``scale=None``, or scale the data yourself, for
+        an exact match) and that a reservoir with state noise keys each series'
+        noise by its first chunk. ``washout`` counts from the start of each
+        series, over all its chunks; ``training_range_`` (the reference of the
+        divergence warning) grows with every chunk.
+
+        Parameters
+        ----------
+        y : series, list of series or (n, T, d) array
+            The next chunk of each series being fitted (one chunk per series,
+            in the same order, every call), or the first chunks of new series.
+            The first call needs at least 2 steps per series.
+        X : exogenous inputs aligned with ``y``, optional
+            Required exactly when the first call had them.
+        new_series : bool, default=False
+            Start new series from the resting state (their washout applies
+            again) instead of continuing the current ones; the readout keeps
+            what it has learnt. The first call always starts new series.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        TypeError
+            The readout has no ``partial_fit`` (e.g. scikit-learn's ``Ridge``).
+        ValueError
+            The number of series differs from the one being continued.
         """
-        states, final = self.reservoir_.run(inputs, noise=noise,
-                                            streams=RandomStreams.of([source]))
-        return final, self._features(states[-1], inputs[-1])
+        first = self._check_streaming(new_series)
+        if first:
+            self._refuse_non_causal()
+            series, exog = self._start_training(y, X)
+            self._start(series, exog)
+        else:
+            series, exog = self._continue_training(y, X)
+            self._check_series_count(len(series), new_series)
+        self._consume(series, exog, new_series=first or new_series, streamed=True)
+        return self
+
+    def _start(self, series, exog):
+        """Fit the scalings of y and X, build the reservoir and the readout."""
+        self._start_from(SeriesScaler.fit(self.scale, series),
+                         SeriesScaler.fit(self.scale if exog is not None else None, exog),
+                         series, exog)
+
+    def _start_from(self, target_scaler, exog_scaler, series, exog):
+        """Set the scalings; build the reservoir on ``series`` (and ``exog``)."""
+        self.target_scaler_, self.exog_scaler_ = target_scaler, exog_scaler
+        self._build(self._inputs(series, exog))
+
+    def _consume(self, series, exog, *, new_series, streamed):
+        """Teacher-force chunks of training series (new ones, or the stream's next).
+
+        Each series' pending observation (the last of its previous chunk) is
+        fed first; the chunk's last observation becomes pending. Then the end
+        of the last series is advanced by its pending observation, without
+        state noise: where :meth:`predict` continues.
+        """
+        inputs = self._inputs(series, exog)
+        if new_series:
+            self._stream = _SeriesStream.start(self.reservoir_, self._sources(series, exog))
+        stream = self._stream
+        fed, targets = [], []
+        for i, u in enumerate(inputs):
+            if stream.pending is None:
+                fed.append(u[:-1])
+                targets.append(u[1:, :self.n_outputs_])
+            else:
+                fed.append(np.concatenate([stream.pending[i][None], u[:-1]]))
+                targets.append(u[:, :self.n_outputs_])
+        stream.pending = np.stack([u[-1] for u in inputs])
+        self._train(fed, targets, streamed)
+        end, last_input = stream.last_series_without_noise(), stream.pending[-1]
+        for _, _, states, _ in self._simulated_blocks([last_input[None]], end, noise=False):
+            self._last_features = self._features(states[0, -1], last_input)
+        self.last_state_ = end.states[0]
+        # Key and length of the last series: the closed loop continues its random streams.
+        self._last_stream = (int(end.keys[0]), int(end.steps[0]))
+
+    def _warm_up(self, inputs, sources, noise):
+        """Run each context series through the reservoir; return (final states, last features).
+
+        Block by block: only the last step's states are kept. ``sources`` (the
+        caller's series) key the random streams.
+        """
+        stream = _SeriesStream([series_key(s) for s in sources],
+                               self.reservoir_.default_state(len(inputs)))
+        last_states = [None] * len(inputs)
+        for rows, start, states, _ in self._simulated_blocks(inputs, stream, noise=noise):
+            if start + states.shape[1] == len(inputs[rows[0]]):
+                for j, i in enumerate(rows):
+                    last_states[i] = states[j, -1]
+        features = self._features(np.stack(last_states), np.stack([u[-1] for u in inputs]))
+        return stream, features
 
     def _predict(self, n_steps, contexts, context_exog, future_exog, noise=False):
         """Warm up on each context (or continue the training end), then run in closed loop."""
@@ -595,14 +949,10 @@ class ReservoirForecaster(BaseForecaster, _ReservoirModel):
             key, length = getattr(self, "_last_stream", (0, 0))  # (0, 0): fitted before keys
             streams = RandomStreams([key], [length], state_noise=noise)
         else:
-            sources = self._sources(contexts, context_exog)
-            warm = [self._warm_up(u, source, noise)
-                    for u, source in zip(self._inputs(contexts, context_exog), sources,
-                                         strict=True)]
-            states = np.stack([w[0] for w in warm])
-            features = np.stack([w[1] for w in warm])
-            streams = RandomStreams([series_key(u) for u in sources],
-                                    [len(u) for u in sources], state_noise=noise)
+            stream, features = self._warm_up(self._inputs(contexts, context_exog),
+                                             self._sources(contexts, context_exog), noise)
+            states = stream.states
+            streams = RandomStreams(stream.keys, stream.steps, state_noise=noise)
         future_X = None if future_exog is None else self.exog_scaler_.transform(
             np.stack(future_exog))
         return self.target_scaler_.inverse_transform(
@@ -759,13 +1109,11 @@ class ReservoirForecaster(BaseForecaster, _ReservoirModel):
         -------
         predictions : same structure, shape and (pandas) index as ``y``
         """
-        check_is_fitted(self)
+        self._readout_is_trained()
         noise = check_bool(noise, "noise")
         ys, Xs = self._check_observed(y, X)
         exog = None if Xs is None else Xs.series
-        inputs = self._inputs(ys.series, exog)
-        states, _ = self.reservoir_.run(inputs, noise=noise,
-                                        streams=RandomStreams.of(self._sources(ys.series, exog)))
-        preds = [self.target_scaler_.inverse_transform(self._readout_predict(self._features(s, u)))
-                 for s, u in zip(states, inputs, strict=True)]
+        preds = [np.empty((length, self.n_outputs_)) for length in ys.lengths]
+        self._predict_into(self._inputs(ys.series, exog), self._sources(ys.series, exog),
+                           self.reservoir_.default_state(len(ys)), noise, preds)
         return ForecastLayout.of(y, ys).like_input(preds)

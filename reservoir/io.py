@@ -91,6 +91,7 @@ TRUSTED_TYPES = (
     "reservoir.readouts.RidgeReadout",
     "reservoir.estimators.ReservoirRegressor",
     "reservoir.estimators.ReservoirForecaster",
+    "reservoir.estimators._SeriesStream",
     "reservoir.classifier.ReservoirClassifier",
     "reservoir._scaling.SeriesScaler",
     "reservoir._validation.SeriesSet",

@@ -444,6 +444,89 @@ class RidgeReadout(RegressorMixin, BaseEstimator):
         self._accumulate(X, y, sample_weight, reset=reset)
         return self
 
+    @classmethod
+    def from_statistics(cls, X_mean, y_mean, scatter_factor, *, sum_weights, n_samples=None,
+                        y_1d=False, **params):
+        """A readout holding statistics accumulated elsewhere (another process, a GPU).
+
+        The statistics are those a :meth:`partial_fit` accumulates (module
+        docstring): the total sample weight, the weighted means and a square
+        factor ``R`` of the centred weighted data ``Z = sqrt(s) [x - X_mean,
+        y - y_mean]`` with ``R^T R = Z^T Z``, e.g. the ``R`` of a QR
+        factorisation of ``Z``. The readout is not solved yet (as after
+        :meth:`partial_fit`); it can be solved, extended with
+        :meth:`partial_fit` and merged like any other.
+
+        Parameters
+        ----------
+        X_mean : array-like of shape (n_features,)
+            Weighted mean of the features.
+        y_mean : array-like of shape (n_targets,)
+            Weighted mean of the targets.
+        scatter_factor : array-like of shape (n_features + n_targets, n_features + n_targets)
+            ``R`` with ``R^T R`` the centred weighted scatter of ``[X, y]``.
+            Upper triangular as a QR factorisation gives it; any other square
+            factor is brought to that form with one QR factorisation.
+        sum_weights : float > 0
+            Total sample weight (the number of rows for unit weights).
+        n_samples : int, optional
+            Number of rows (``n_samples_seen_``); by default ``sum_weights``
+            rounded down.
+        y_1d : bool, default=False
+            Whether ``y`` was 1-D (then ``coef_`` is 1-D); needs one target.
+        **params
+            Hyperparameters of the readout (``alpha``, ``fit_intercept``, ...).
+
+        Returns
+        -------
+        RidgeReadout
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from reservoir import RidgeReadout
+        >>> rng = np.random.default_rng(0)
+        >>> X, y = rng.normal(size=(200, 3)), rng.normal(size=200)
+        >>> Z = np.column_stack([X - X.mean(axis=0), y - y.mean()])
+        >>> R = np.linalg.qr(Z, mode="r")
+        >>> readout = RidgeReadout.from_statistics(X.mean(axis=0), [y.mean()], R,
+        ...                                        sum_weights=200, y_1d=True, alpha=1e-3)
+        >>> bool(np.allclose(readout.coef_, RidgeReadout(alpha=1e-3).fit(X, y).coef_))
+        True
+        """
+        readout = cls(**params)
+        readout._check_params()
+        X_mean = np.array(X_mean, dtype=np.float64, ndmin=1)
+        y_mean = np.array(y_mean, dtype=np.float64, ndmin=1)
+        if X_mean.ndim != 1 or y_mean.ndim != 1:
+            raise ValueError(f"X_mean and y_mean must be 1-D; got shapes {X_mean.shape} and "
+                             f"{y_mean.shape}.")
+        size = X_mean.size + y_mean.size
+        R = np.array(scatter_factor, dtype=np.float64)
+        if R.shape != (size, size):
+            raise ValueError(f"scatter_factor must have shape ({size}, {size}) for "
+                             f"{X_mean.size} features and {y_mean.size} target(s); got {R.shape}.")
+        for name, value in (("X_mean", X_mean), ("y_mean", y_mean), ("scatter_factor", R)):
+            if not np.all(np.isfinite(value)):
+                raise ValueError(f"{name} contains NaN or infinity.")
+        if (not isinstance(sum_weights, numbers.Real) or not np.isfinite(sum_weights)
+                or sum_weights <= 0):
+            raise ValueError(f"sum_weights must be a finite number > 0; got {sum_weights!r}.")
+        if n_samples is None:
+            n_samples = int(sum_weights)
+        if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) \
+                or n_samples < 0:
+            raise ValueError(f"n_samples must be an integer >= 0; got {n_samples!r}.")
+        if y_1d and y_mean.size != 1:
+            raise ValueError(f"y_1d=True needs exactly one target; y_mean has {y_mean.size}.")
+        if np.any(np.tril(R, -1)):
+            R = _stack_factor(np.zeros_like(R), R)
+        readout.n_features_in_ = X_mean.size
+        readout._y_1d = bool(y_1d)
+        readout.n_samples_seen_ = int(n_samples)
+        readout._set_factor(_Factor(float(sum_weights), X_mean, y_mean, R))
+        return readout
+
     def _accumulate(self, X, y, sample_weight, *, reset):
         """Validate a block and fold its moments into the fitted state."""
         X, y = validate_data(self, X, y, reset=reset, multi_output=True, y_numeric=True,

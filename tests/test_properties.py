@@ -167,7 +167,9 @@ def test_forecaster_keeps_the_callers_structure(seed, layout, lengths_, n_featur
         assert forecast.index.equals(expected_index)
         if layout == "dataframe":
             assert list(forecast.columns) == list(y.columns)
-        np.testing.assert_array_equal(np.asarray(model.predict(horizon)), np.asarray(forecast))
+        # The training end is reached chunk by chunk, the context in one run: rounding apart.
+        np.testing.assert_allclose(np.asarray(model.predict(horizon)), np.asarray(forecast),
+                                   rtol=1e-9, atol=1e-12)
 
 
 @FAST
