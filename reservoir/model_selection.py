@@ -381,11 +381,11 @@ class SearchResult:
 
 
 def _search_regressor(estimator, param_distributions, X, y, *, n_iter, cv, scoring, refit,
-                      random_state, error_score):
+                      random_state, error_score, n_jobs):
     splitter = TimeSeriesSplit(n_splits=cv) if isinstance(cv, numbers.Integral) else cv
     search = RandomizedSearchCV(estimator, param_distributions, n_iter=n_iter, scoring=scoring,
                                 cv=splitter, refit=refit, random_state=random_state,
-                                error_score=error_score)
+                                error_score=error_score, n_jobs=n_jobs)
     search.fit(X, y)
     results = pd.DataFrame(search.cv_results_)
     return SearchResult(
@@ -407,25 +407,92 @@ def _one_step_scores(model, Xs, ys, n_splits, metric):
     ]
 
 
-def _candidate_errors(model, Xs, ys, X, y, *, cv, horizon, window, min_train_size, metric,
-                      error_score):
-    """Per-split errors of one configuration; ``error_score`` for each split if it fails."""
-    try:
-        if horizon is None:
-            return _one_step_scores(model, Xs, ys, cv, metric)
-        result = forecast_cv(model, y, horizon, n_splits=cv, window=window,
-                             min_train_size=min_train_size, metric=metric, X=X)
+def _nbytes(value):
+    """Bytes of the arrays in ``value`` (an array, a OneSeries, a list of them, a pandas object)."""
+    if value is None:
+        return 0
+    if isinstance(value, (list, tuple)):
+        return sum(_nbytes(item) for item in value)
+    values = getattr(value, "values", value)
+    return int(getattr(values, "nbytes", 0))
+
+
+class _CarriesData:
+    """Mixin of the objects that carry a search's data to joblib workers.
+
+    ``sys.getsizeof`` (which dask's ``sizeof`` falls back to) counts their
+    arrays, so that joblib's dask backend scatters such an object to the
+    cluster once per ``Parallel`` call (it scatters arguments over 1 kB)
+    instead of sending it with every task.
+    """
+
+    _data_fields = ("Xs", "ys", "X", "y")
+
+    def __sizeof__(self):
+        return object.__sizeof__(self) + sum(_nbytes(getattr(self, name, None))
+                                             for name in self._data_fields)
+
+
+@dataclass
+class _CandidateScoring(_CarriesData):
+    """How the forecaster search scores one configuration, with the data it scores on."""
+
+    Xs: object
+    ys: object
+    X: object
+    y: object
+    cv: int
+    horizon: int | None
+    window: str
+    min_train_size: int | None
+    metric: object
+
+    def errors(self, model):
+        """Per-split errors of ``model`` (one-step, or closed loop with a horizon)."""
+        if self.horizon is None:
+            return _one_step_scores(model, self.Xs, self.ys, self.cv, self.metric)
+        result = forecast_cv(model, self.y, self.horizon, n_splits=self.cv, window=self.window,
+                             min_train_size=self.min_train_size, metric=self.metric, X=self.X)
         return result.scores[result.metric_name].tolist()
-    except Exception as exc:  # noqa: BLE001 - same policy as scikit-learn's error_score
-        if isinstance(error_score, str) and error_score == "raise":
-            raise
-        warnings.warn(
-            f"Fitting or scoring failed for {model.get_params(deep=False)}: {exc!r}. Its scores "
-            f"are set to error_score={error_score}.",
-            FitFailedWarning,
-            stacklevel=3,
-        )
-        return [float(error_score)] * cv
+
+
+def _portable(exc):
+    """``exc`` if it survives pickling (the way back from a joblib worker), else a RuntimeError."""
+    import pickle
+
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001 - any pickling failure
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+def _score_candidate(model, scoring):
+    """Score one configuration where joblib runs it; never raises.
+
+    BLAS runs on one thread, whatever the backend, so that the scores do not
+    depend on where they are computed. Warnings are recorded and sent back,
+    for the caller to raise them again in order.
+
+    Returns
+    -------
+    errors : list of float or None
+        Per-split errors, None when scoring failed.
+    error : Exception or None
+        The failure.
+    caught : list of (str, type)
+        Message and category of every warning raised meanwhile.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with warnings.catch_warnings(record=True) as caught, \
+            threadpool_limits(limits=1, user_api="blas"):
+        warnings.simplefilter("always")
+        try:
+            errors, error = scoring.errors(model), None
+        except Exception as exc:  # noqa: BLE001 - reported to the caller, see error_score
+            errors, error = None, _portable(exc)
+    return errors, error, [(str(w.message), w.category) for w in caught]
 
 
 def _cv_results(candidates, scores):
@@ -446,19 +513,34 @@ def _cv_results(candidates, scores):
 
 
 def _search_forecaster(estimator, param_distributions, X, y, *, n_iter, cv, scoring, horizon,
-                       window, min_train_size, refit, random_state, error_score):
+                       window, min_train_size, refit, random_state, error_score, n_jobs):
+    from joblib import Parallel, delayed
+
     if not isinstance(cv, numbers.Integral) or isinstance(cv, bool) or cv < 2:
         raise ValueError(f"cv must be an int >= 2 (number of splits) for a forecaster; got {cv!r}.")
     metric = check_metric(scoring, default=rmse)
     Xs, ys = paired_series(X, y, x_required=False)
     candidates = list(ParameterSampler(param_distributions, n_iter, random_state=random_state))
-    errors = np.array([
-        _candidate_errors(clone(estimator).set_params(**params), Xs, ys, X, y, cv=cv,
-                          horizon=horizon, window=window, min_train_size=min_train_size,
-                          metric=metric, error_score=error_score)
-        for params in candidates
-    ], dtype=float)
-    results = _cv_results(candidates, -errors)
+    models = [clone(estimator).set_params(**params) for params in candidates]
+    work = _CandidateScoring(Xs, ys, X, y, cv, horizon, window, min_train_size, metric)
+    outcomes = Parallel(n_jobs=n_jobs)(delayed(_score_candidate)(model, work)
+                                       for model in models)
+    errors = []
+    for model, (split_errors, error, caught) in zip(models, outcomes, strict=True):
+        for message, category in caught:  # in the order a serial run raises them
+            warnings.warn(message, category, stacklevel=3)
+        if error is not None:
+            if isinstance(error_score, str) and error_score == "raise":
+                raise error
+            warnings.warn(
+                f"Fitting or scoring failed for {model.get_params(deep=False)}: {error!r}. Its "
+                f"scores are set to error_score={error_score}.",
+                FitFailedWarning,
+                stacklevel=3,
+            )
+            split_errors = [float(error_score)] * cv
+        errors.append(split_errors)
+    results = _cv_results(candidates, -np.array(errors, dtype=float))
     if results["mean_test_score"].isna().all():
         raise ValueError("Every configuration failed; see the FitFailedWarning messages.")
     best = int(np.argmin(results["rank_test_score"].to_numpy()))
@@ -470,9 +552,18 @@ def _search_forecaster(estimator, param_distributions, X, y, *, n_iter, cv, scor
                         results, len(candidates))
 
 
+def _check_n_jobs(n_jobs):
+    """None or a nonzero int (joblib's convention: -1 all workers, -2 all but one, ...)."""
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral)
+                               or n_jobs == 0):
+        raise ValueError(f"n_jobs must be None or a nonzero integer (joblib's convention: -1 for "
+                         f"every worker); got {n_jobs!r}.")
+    return None if n_jobs is None else int(n_jobs)
+
+
 def search_hyperparameters(estimator, param_distributions, y, X=None, *, n_iter=10, cv=5,
                            scoring=None, horizon=None, window="expanding", min_train_size=None,
-                           refit=True, random_state=None, error_score=np.nan):
+                           refit=True, random_state=None, error_score=np.nan, n_jobs=None):
     """Randomized hyperparameter search for a regressor or a forecaster, time order respected.
 
     * **Regressor** (``is_regressor(estimator)``): scikit-learn's
@@ -519,6 +610,19 @@ def search_hyperparameters(estimator, param_distributions, y, X=None, *, n_iter=
     error_score : "raise" or float, default=np.nan
         Score of a configuration whose fit or prediction fails (with a
         FitFailedWarning), or "raise" to propagate the error.
+    n_jobs : int, optional
+        Configurations scored in parallel through :class:`joblib.Parallel`
+        (joblib's convention: None is 1 unless a
+        :func:`joblib.parallel_config` says otherwise, -1 every core or
+        worker). Under ``joblib.parallel_config(backend="dask")`` they run
+        on the dask cluster of the active ``distributed.Client``.
+        Regressor: RandomizedSearchCV's ``n_jobs``. Forecaster: one job per
+        configuration (its splits in turn); the data travel with the first
+        job to each worker (the dask backend scatters them once per search,
+        loky memory-maps large arrays). The results are the same for every
+        ``n_jobs`` and backend: the configurations are sampled here, each is
+        scored with BLAS on one thread, and warnings raised while scoring
+        are raised again here in the order of the configurations.
 
     Returns
     -------
@@ -540,6 +644,7 @@ def search_hyperparameters(estimator, param_distributions, y, X=None, *, n_iter=
     2
     """
     n_iter = int(check_in_range(n_iter, "n_iter", 1, integer=True))
+    n_jobs = _check_n_jobs(n_jobs)
     if is_regressor(estimator):
         if X is None:
             raise ValueError("X is required for a regressor: it is the input series.")
@@ -547,13 +652,14 @@ def search_hyperparameters(estimator, param_distributions, y, X=None, *, n_iter=
             raise ValueError("horizon applies to forecasters only; the estimator is a regressor.")
         return _search_regressor(estimator, param_distributions, X, y, n_iter=n_iter, cv=cv,
                                  scoring=scoring, refit=refit, random_state=random_state,
-                                 error_score=error_score)
+                                 error_score=error_score, n_jobs=n_jobs)
     if horizon is not None:
         horizon = int(check_in_range(horizon, "horizon", 1, integer=True))
     return _search_forecaster(estimator, param_distributions, X, y, n_iter=n_iter, cv=cv,
                               scoring=scoring, horizon=horizon, window=window,
                               min_train_size=min_train_size, refit=refit,
-                              random_state=random_state, error_score=error_score)
+                              random_state=random_state, error_score=error_score,
+                              n_jobs=n_jobs)
 
 
 # -- ridge path --------------------------------------------------------------------------------
@@ -673,14 +779,13 @@ def ridge_alpha_path(estimator, X, y, alphas, *, validation=0.25, metric=None):
     inputs, scaled_targets, split = _readout_pairs(estimator, scaled_Xs, scaled_ys, n_val)
     targets = target_scaler.inverse_transform(scaled_targets)
     # Random streams keyed by the raw series, as the estimators key them: the whole
-    # series for the predictions, the training part for the training states.
-    sources, _, _ = _readout_pairs(estimator, Xs, ys, n_val)
+    # series for the predictions, the training series for the training states.
     if is_regressor(estimator) or Xs is None:
         whole = Xs.values if is_regressor(estimator) else ys.values
     else:
         whole = np.hstack([ys.values, Xs.values])
     predictions = _path_predictions(clone(estimator), inputs, scaled_targets, split, split,
-                                    alphas, run_source=whole, training_source=sources[:split])
+                                    alphas, run_source=whole, training_source=whole[:n_train])
     errors = [float(metric(targets[split:], target_scaler.inverse_transform(prediction)))
               for prediction in predictions]
     return pd.DataFrame({"alpha": np.atleast_1d(np.asarray(alphas, dtype=float)),
@@ -1062,8 +1167,11 @@ def _best_over_alphas(scores, direction):
 
 
 @dataclass
-class _Evaluation:
-    """Everything a trial needs to score one configuration (see :func:`tune`)."""
+class _Evaluation(_CarriesData):
+    """Everything a trial needs to score one configuration (see :func:`tune`).
+
+    Its ``sys.getsizeof`` counts the data it carries (see :class:`_CarriesData`).
+    """
 
     kind: str
     mode: str | None
@@ -1343,8 +1451,11 @@ def _trials_table(study):
         complete = trial.state.name == "COMPLETE"
         row["score"] = float(trial.value) if complete and trial.value is not None else np.nan
         row["state"] = _STATE_NAMES.get(trial.state.name, trial.state.name.lower())
-        row["duration"] = (trial.duration.total_seconds() if trial.duration is not None
-                           else np.nan)
+        if "duration" in trial.user_attrs:  # scored in a batch: the time where it ran
+            row["duration"] = float(trial.user_attrs["duration"])
+        else:
+            row["duration"] = (trial.duration.total_seconds() if trial.duration is not None
+                               else np.nan)
         row["error"] = trial.user_attrs.get("error")
         rows.append(row)
     table = pd.DataFrame(rows)
@@ -1382,77 +1493,244 @@ class _Progress:
         self.bar.close()
 
 
+def _sampled_params(trial, sample):
+    """The trial's configuration from the search space, recorded as its ``params``."""
+    params = sample(trial)
+    if not isinstance(params, dict):
+        raise TypeError("The search space must return a dict of parameters; got "
+                        f"{type(params).__name__}.")
+    params = dict(params)
+    trial.set_user_attr("params", params)
+    return params
+
+
+def _score_configuration(model, evaluation, fixed_alpha, max_epochs, report):
+    """Scores ``(n_folds, n_alphas)`` of one configuration and the alphas (or None).
+
+    ``report(value, step, check)`` receives every intermediate value in turn:
+    the best running score over the penalties after each fold (``check``
+    unless it is the last fold), or, for a trained RNN whose training loop
+    offers the epoch hook, its validation loss after each epoch (always
+    ``check``). ``check`` says whether the pruner is asked after the value.
+    """
+    hook = _epoch_hook(model)
+    if fixed_alpha:  # a space that samples the penalty turns the free choice along the path off
+        evaluation = dataclasses.replace(evaluation, mode=None, alphas=None)
+    n_folds = evaluation.n_folds
+
+    def on_fold(step, scores):
+        if hook is not None:
+            return  # pruned from the epochs instead
+        value, _ = _best_over_alphas(scores, evaluation.direction)
+        if np.isfinite(value):
+            report(value, step, step < n_folds - 1)
+
+    @contextmanager
+    def fit_context(fold):
+        if hook is None:
+            yield
+            return
+
+        def callback(epoch, train_loss, validation_loss):
+            if validation_loss is None or not np.isfinite(validation_loss):
+                return
+            report(float(validation_loss), fold * max_epochs + epoch, True)
+
+        token = hook.set(callback)
+        try:
+            yield
+        finally:
+            hook.reset(token)
+
+    with np.errstate(all="ignore"):
+        return evaluation(model, on_fold, fit_context)
+
+
+def _chosen(scores, alphas, params, direction):
+    """(the trial's value, its params with the chosen ``readout__alpha``); raises if not finite."""
+    value, best = _best_over_alphas(scores, direction)
+    if not np.isfinite(value):
+        raise FloatingPointError(
+            "the score is not finite (diverged forecast or non-finite predictions)")
+    if alphas is not None:
+        params = {**params, "readout__alpha": float(alphas[best])}
+    return value, params
+
+
+def _record_failure(trial, message, exc, errors):
+    trial.set_user_attr("error", message)
+    errors.append(exc)
+
+
 def _make_objective(optuna, base, sample, evaluation, errors):
     """The optuna objective: sample, score, pick alpha, record; failures raise _TrialFailed."""
-
-    hook = _epoch_hook(base)
     max_epochs = int(getattr(base, "max_epochs", 0) or 0)
-    # A space that samples the penalty itself turns the free choice along the path off.
-    fixed_alpha = dataclasses.replace(evaluation, mode=None, alphas=None)
 
     def objective(trial):
-        params = sample(trial)
-        if not isinstance(params, dict):
-            raise TypeError("The search space must return a dict of parameters; got "
-                            f"{type(params).__name__}.")
-        params = dict(params)
-        trial.set_user_attr("params", params)
-        evaluate = fixed_alpha if "readout__alpha" in params else evaluation
-        n_folds = evaluation.n_folds
+        params = _sampled_params(trial, sample)
 
-        def on_fold(step, scores):
-            if hook is not None:
-                return  # pruned from the epochs instead
-            value, _ = _best_over_alphas(scores, evaluation.direction)
-            if np.isfinite(value):
-                trial.report(value, step)
-                if step < n_folds - 1 and trial.should_prune():
-                    raise optuna.TrialPruned(f"pruned after fold {step}")
-
-        @contextmanager
-        def fit_context(fold):
-            if hook is None:
-                yield
-                return
-            def callback(epoch, train_loss, validation_loss):
-                if validation_loss is None or not np.isfinite(validation_loss):
-                    return
-                trial.report(float(validation_loss), fold * max_epochs + epoch)
-                if trial.should_prune():
-                    raise optuna.TrialPruned(f"pruned at epoch {epoch} of fold {fold}")
-
-            token = hook.set(callback)
-            try:
-                yield
-            finally:
-                hook.reset(token)
+        def report(value, step, check):
+            trial.report(value, step)
+            if check and trial.should_prune():
+                raise optuna.TrialPruned(f"pruned at step {step}")
 
         try:
             model = clone(base).set_params(**params)
-            with np.errstate(all="ignore"):
-                scores, alphas = evaluate(model, on_fold, fit_context)
-            value, best = _best_over_alphas(scores, evaluation.direction)
-            if not np.isfinite(value):
-                raise FloatingPointError(
-                    "the score is not finite (diverged forecast or non-finite predictions)")
+            scores, alphas = _score_configuration(model, evaluation, "readout__alpha" in params,
+                                                  max_epochs, report)
+            value, params = _chosen(scores, alphas, params, evaluation.direction)
         except optuna.TrialPruned:
             raise
         except Exception as exc:  # noqa: BLE001 - recorded as a failed trial, see tune
-            trial.set_user_attr("error", f"{type(exc).__name__}: {exc}")
-            errors.append(exc)
+            _record_failure(trial, f"{type(exc).__name__}: {exc}", exc, errors)
             raise _TrialFailed(str(exc)) from exc
-        if alphas is not None:
-            params["readout__alpha"] = float(alphas[best])
-            trial.set_user_attr("params", params)
+        trial.set_user_attr("params", params)
         return value
 
     return objective
 
 
+# -- trials in batches, through joblib -----------------------------------------------------------
+@dataclass
+class _TrialRun:
+    """What scoring one configuration where joblib ran it sends back (see :func:`_run_trial`).
+
+    Attributes
+    ----------
+    reports : list of (float, int, bool)
+        The intermediate values in order: value, step, whether the pruner is
+        asked after it (see :func:`_score_configuration`).
+    scores, alphas : ndarray or None
+        As the evaluation returns them; None when it failed.
+    error : Exception or None
+        The failure (as it survives pickling).
+    message : str or None
+        ``"<type>: <message>"`` of the failure, for the trials table.
+    seconds : float
+        Wall time of the scoring where it ran.
+    """
+
+    reports: list
+    scores: object = None
+    alphas: object = None
+    error: BaseException | None = None
+    message: str | None = None
+    seconds: float = 0.0
+
+
+def _run_trial(model, evaluation, fixed_alpha, max_epochs):
+    """Score one configuration where joblib runs it (this process, a loky or dask worker).
+
+    Never raises: a failure comes back in the result. Warnings are silenced
+    and BLAS runs on one thread, in every backend, so the result depends
+    only on the configuration and the data.
+
+    Parameters
+    ----------
+    model : estimator
+        Unfitted clone with the trial's parameters set.
+    evaluation : _Evaluation or _CustomEvaluation
+        The protocol and its data.
+    fixed_alpha : bool
+        The configuration sets ``readout__alpha`` itself.
+    max_epochs : int
+        Epochs per fold, to number the epoch reports of trained RNNs.
+
+    Returns
+    -------
+    _TrialRun
+    """
+    from threadpoolctl import threadpool_limits
+
+    reports = []
+    began = time.perf_counter()
+    run = _TrialRun(reports)
+    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
+        warnings.simplefilter("ignore")
+        try:
+            run.scores, run.alphas = _score_configuration(
+                model, evaluation, fixed_alpha, max_epochs,
+                lambda value, step, check: reports.append((value, step, check)))
+        except Exception as exc:  # noqa: BLE001 - a failed trial, told by the driver
+            run.error, run.message = _portable(exc), f"{type(exc).__name__}: {exc}"
+    run.seconds = time.perf_counter() - began
+    return run
+
+
+def _tell(study, optuna, trial, params, run, direction, errors):
+    """Replay a trial's reports to the pruner, then tell the study its outcome; the FrozenTrial.
+
+    The pruner sees the same values at the same steps as in a trial scored
+    here, and stops the trial at the same step; the scores computed after
+    that step are discarded.
+    """
+    states = optuna.trial.TrialState
+    trial.set_user_attr("duration", run.seconds)
+    for value, step, check in run.reports:
+        trial.report(value, step)
+        if check and trial.should_prune():
+            return study.tell(trial, state=states.PRUNED)
+    if run.error is None:
+        try:
+            value, params = _chosen(run.scores, run.alphas, params, direction)
+        except FloatingPointError as exc:
+            run.error, run.message = exc, f"{type(exc).__name__}: {exc}"
+    if run.error is not None:
+        _record_failure(trial, run.message, run.error, errors)
+        return study.tell(trial, state=states.FAIL)
+    trial.set_user_attr("params", params)
+    return study.tell(trial, value)
+
+
+def _optimize_in_batches(study, optuna, base, sample, evaluation, errors, *, n_trials, timeout,
+                         batch_size, n_jobs, callback):
+    """The study's trials, ``batch_size`` at a time, scored through ``joblib.Parallel``.
+
+    Each batch: ``batch_size`` trials are asked and their configurations
+    sampled here, scored by :func:`_run_trial` in ``joblib.Parallel(n_jobs)``
+    (one job per trial, the evaluation object shared by all), then told in
+    trial order (:func:`_tell`). No batch starts after ``timeout`` seconds.
+    """
+    from joblib import Parallel, delayed
+
+    max_epochs = int(getattr(base, "max_epochs", 0) or 0)
+    started = time.perf_counter()
+    done = 0
+    while n_trials is None or done < n_trials:
+        if timeout is not None and time.perf_counter() - started >= timeout:
+            break
+        size = batch_size if n_trials is None else min(batch_size, n_trials - done)
+        batch = []
+        try:
+            for _ in range(size):
+                trial = study.ask()
+                batch.append([trial, None, None, None])
+                params = batch[-1][1] = _sampled_params(trial, sample)
+                try:
+                    batch[-1][2] = clone(base).set_params(**params)
+                except Exception as exc:  # noqa: BLE001 - a failed trial
+                    batch[-1][3] = _TrialRun([], error=exc,
+                                             message=f"{type(exc).__name__}: {exc}")
+            jobs = [entry for entry in batch if entry[3] is None]
+            runs = Parallel(n_jobs=n_jobs)(
+                delayed(_run_trial)(model, evaluation, "readout__alpha" in params, max_epochs)
+                for _, params, model, _ in jobs)
+            for entry, run in zip(jobs, runs, strict=True):
+                entry[3] = run
+            for trial, params, _, run in batch:
+                callback(study, _tell(study, optuna, trial, params, run, evaluation.direction,
+                                      errors))
+        except BaseException:  # a broken space or backend, an interrupt: no trial left running
+            for trial, *_ in batch:
+                study.tell(trial, state=optuna.trial.TrialState.FAIL, skip_if_finished=True)
+            raise
+        done += size
+
+
 def tune(estimator, y=None, X=None, *, n_trials=50, timeout=None, cv=None, validation=None,
          horizon=None, search_space=None, alphas=DEFAULT_ALPHAS, scoring=None, direction=None,
          sampler=None, pruner=None, refit=True, random_state=None, n_jobs=None, progress=True,
-         evaluate=None, start_from_estimator=True):
+         evaluate=None, start_from_estimator=True, batch_size=None):
     """Tune a model's hyperparameters with optuna; the ridge penalty comes for free.
 
     Each trial samples one configuration from the model's search space
@@ -1574,13 +1852,18 @@ def tune(estimator, y=None, X=None, *, n_trials=50, timeout=None, cv=None, valid
         ``random_state`` of the estimator that is None (all trials and the
         refit then use the same reservoir weights, so trials differ only in
         their hyperparameters). The same seed gives the same study with
-        ``n_jobs=1`` and no ``timeout``.
+        ``n_jobs=1`` and no ``timeout``, and with ``batch_size`` for any
+        ``n_jobs`` and joblib backend.
     n_jobs : int, optional
-        Trials run in parallel in this many threads (-1: one per core);
-        BLAS is limited to one thread meanwhile (threadpoolctl). Default 1.
-        The time loop holds the GIL between its small matrix products, so
-        the gain depends on the model size; results are no longer
-        reproducible (trials finish in any order).
+        Without ``batch_size``: trials run in parallel in this many threads
+        (-1: one per core); BLAS is limited to one thread meanwhile
+        (threadpoolctl). Default 1. The time loop holds the GIL between its
+        small matrix products, so the gain depends on the model size;
+        results are no longer reproducible (trials finish in any order).
+        With ``batch_size``: the ``n_jobs`` of the ``joblib.Parallel`` that
+        scores each batch (joblib's convention: None is 1 unless a
+        :func:`joblib.parallel_config` says otherwise, -1 every core or
+        worker of the backend).
     progress : bool, default=True
         Show a tqdm progress bar over the trials with the best score so far.
     evaluate : callable, optional
@@ -1594,6 +1877,12 @@ def tune(estimator, y=None, X=None, *, n_trials=50, timeout=None, cv=None, valid
         where they lie in the space (for a default estimator, the library's
         defaults, chosen by ``python -m reservoir.benchmark.defaults``), so
         the result is never worse on validation than where tuning started.
+    batch_size : int, optional
+        Score the trials in batches through :mod:`joblib`, so that they run
+        in worker processes or on a dask cluster
+        (``joblib.parallel_config(backend="dask")``); see "Trials in
+        batches" below. Default None: trials run one after the other here
+        (or in ``n_jobs`` threads).
 
     Returns
     -------
@@ -1624,6 +1913,35 @@ def tune(estimator, y=None, X=None, *, n_trials=50, timeout=None, cv=None, valid
     trials (divergence, ill-conditioned solves of tiny penalties) are
     silenced; the refit's are not.
 
+    **Trials in batches** (``batch_size=k``). Here, optuna is asked for
+    ``k`` trials (``study.ask``) and each one's configuration is sampled
+    (the sampler sees the trials told so far, not those of the running
+    batch). The ``k`` configurations are scored through
+    ``joblib.Parallel(n_jobs=n_jobs)``, one job per trial, wherever the
+    active joblib backend runs them: this process, loky worker processes,
+    or the workers of a dask cluster under
+    ``joblib.parallel_config(backend="dask")``. Then, in trial order, each
+    trial's intermediate values (per fold, or per epoch for trained RNNs)
+    are reported to it and the pruner is asked after each, as a trial run
+    here would be; the trial is told complete, pruned or failed, and the
+    progress bar advances. The trials table is therefore the same for every
+    ``n_jobs`` and backend, and depends only on the seeds and ``k``
+    (``batch_size=1`` gives the study of the default sequential run).
+    Scores computed remotely are reported after the fact: a pruned trial
+    is recorded as pruned at the same step, but its later folds have been
+    computed anyway, so pruning saves no time there. ``duration`` in
+    ``trials_`` is then the time the scoring took where it ran.
+
+    What travels to the workers, per job: the estimator clone with the
+    trial's parameters set (unfitted, small) and the evaluation object, the
+    validation protocol with the data (or ``evaluate`` with what it holds,
+    pickled with cloudpickle). joblib's dask backend scatters the
+    evaluation object to the cluster once per batch, since its reported
+    size (``sys.getsizeof``) counts the data; loky memory-maps large arrays.
+    Each job runs with warnings silenced and BLAS on one thread, in every
+    backend, and sends back its per-fold (per-alpha) scores, the alpha
+    grid, and the error of a failed trial.
+
     Examples
     --------
     >>> from reservoir import ESN, ReservoirForecaster
@@ -1638,7 +1956,10 @@ def tune(estimator, y=None, X=None, *, n_trials=50, timeout=None, cv=None, valid
     5
     """
     optuna = _import_optuna()
+    joblib_n_jobs = n_jobs
     n_jobs = _check_tune_args(n_trials, timeout, n_jobs, direction)
+    if batch_size is not None:
+        batch_size = int(check_in_range(batch_size, "batch_size", 1, integer=True))
     check_bool(refit, "refit")
     kind = _kind(estimator)
     alpha_grid = _check_alpha_grid(alphas)
@@ -1673,10 +1994,16 @@ def tune(estimator, y=None, X=None, *, n_trials=50, timeout=None, cv=None, valid
                                     pruner=pruner)
         if start_from_estimator and search_space is None:
             study.enqueue_trial(_starting_point(base, sample, optuna), skip_if_exists=True)
-        with warnings.catch_warnings(), _blas_limit(n_jobs):
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            study.optimize(objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs,
-                           catch=(_TrialFailed,), callbacks=[bar])
+            if batch_size is None:
+                with _blas_limit(n_jobs):
+                    study.optimize(objective, n_trials=n_trials, timeout=timeout,
+                                   n_jobs=n_jobs, catch=(_TrialFailed,), callbacks=[bar])
+            else:
+                _optimize_in_batches(study, optuna, base, sample, evaluation, errors,
+                                     n_trials=n_trials, timeout=timeout, batch_size=batch_size,
+                                     n_jobs=joblib_n_jobs, callback=bar)
     finally:
         bar.close()
         optuna.logging.set_verbosity(verbosity)

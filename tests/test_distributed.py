@@ -4,8 +4,8 @@ import subprocess
 import sys
 
 import numpy as np
-from sklearn.base import clone
 import pytest
+from sklearn.base import clone
 
 from reservoir import ESN, ReservoirForecaster, ReservoirRegressor, RidgeReadout
 from reservoir.datasets import mackey_glass
@@ -95,7 +95,8 @@ def test_distributed_fit_errors(dask_client):
 
 
 def test_importing_reservoir_does_not_import_dask():
-    code = "import reservoir, sys; assert 'dask' not in sys.modules and 'distributed' not in sys.modules"
+    code = ("import reservoir, sys; "
+            "assert 'dask' not in sys.modules and 'distributed' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

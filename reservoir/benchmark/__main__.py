@@ -15,6 +15,13 @@ for an equal-time comparison (trials then unlimited up to
 :data:`~reservoir.benchmark.runner.TIME_BUDGET_MAX_TRIALS`; a trial running
 when the time is up finishes). Each result is reported with the wall time
 its tuning took and the number of trials.
+
+``--n-jobs N`` runs the independent units of work (the tuning of each task
+and model, then each test-seed run and each radius of the stability sweep)
+in N joblib worker processes; ``--dask-scheduler ADDRESS`` sends them to a
+dask cluster (a ``distributed.Client(ADDRESS)`` and
+``joblib.parallel_config(backend="dask")``). The tables and the JSON are
+those of a serial run; see :mod:`reservoir.benchmark.runner`.
 """
 
 from __future__ import annotations
@@ -32,6 +39,9 @@ __all__ = ["main", "build_parser", "DEFAULTS"]
 DEFAULTS = {False: {"budget": 20, "seeds": 5}, True: {"budget": 2, "seeds": 2}}
 DEFAULT_OUT = "reservoir-bench-results"
 OPTUNA_INSTALL_HINT = 'Install it with: pip install "reservoir-rc[tune]"'
+DASK_INSTALL_HINT = 'Install it with: pip install "reservoir-rc[distributed]"'
+#: Seconds to wait for the scheduler of --dask-scheduler.
+DASK_CONNECT_TIMEOUT = 30
 
 
 def _names(values, known, what, parser):
@@ -63,6 +73,18 @@ def _positive_float(text):
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _n_jobs(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer or -1 (every core), got {text!r}") from None
+    if value < 1 and value != -1:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer or -1 (every core), got {text!r}")
     return value
 
 
@@ -109,6 +131,16 @@ def build_parser() -> argparse.ArgumentParser:
                              " early stopping may end training sooner")
     parser.add_argument("--threads", type=_positive_int, default=1, metavar="N",
                         help="BLAS threads for the whole run (default: 1)")
+    parser.add_argument("--n-jobs", type=_n_jobs, default=None, metavar="N",
+                        help="run the independent units of work (tuning of each task and "
+                             "model, test-seed runs, sweep radii) in N joblib worker processes "
+                             "(-1: one per core; with --dask-scheduler: default every worker "
+                             "of the cluster); results are those of a serial run "
+                             "(default: 1, serial)")
+    parser.add_argument("--dask-scheduler", default=None, metavar="ADDRESS",
+                        help="run the units of work on the dask cluster whose scheduler is at "
+                             "ADDRESS (e.g. tcp://10.0.0.1:8786), through joblib's dask backend; "
+                             "needs dask.distributed")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--no-figures", action="store_true", help="do not write PNG figures")
     parser.add_argument("--no-sweep", action="store_true",
@@ -128,6 +160,7 @@ def _config(args, parser):
         budget=args.budget if args.budget is not None else defaults["budget"],
         quick=args.quick, progress=not args.no_progress, threads=args.threads,
         sweep=not args.no_sweep, max_epochs=args.epochs, time_budget=args.time_budget,
+        n_jobs=args.n_jobs,
     )
 
 
@@ -144,6 +177,35 @@ def _optuna_available() -> bool:
     return True
 
 
+def _dask_client(address):
+    """``(client, None)`` connected to the scheduler at ``address``, or ``(None, message)``.
+
+    dask is imported here only, when ``--dask-scheduler`` is given.
+    """
+    try:
+        import distributed
+    except ImportError:
+        return None, (f"--dask-scheduler needs dask.distributed, which could not be imported. "
+                      f"{DASK_INSTALL_HINT}")
+    try:
+        return distributed.Client(address, timeout=DASK_CONNECT_TIMEOUT), None
+    except (OSError, TimeoutError, ValueError) as exc:
+        return None, (f"--dask-scheduler: could not connect to the dask scheduler at "
+                      f"{address!r}: {type(exc).__name__}: {exc}")
+
+
+def _run(config, client):
+    """run_benchmark(config); on the dask cluster of ``client`` (then closed) when given."""
+    from .runner import run_benchmark
+
+    if client is None:
+        return run_benchmark(config)
+    from joblib import parallel_config
+
+    with client, parallel_config(backend="dask"):
+        return run_benchmark(config)
+
+
 def main(argv=None) -> int:
     """Run the comparative benchmark from the command line.
 
@@ -155,7 +217,8 @@ def main(argv=None) -> int:
     Returns
     -------
     int
-        0 on success, 1 when optuna (the tuner) is missing, 2 for invalid arguments.
+        0 on success, 1 when optuna (the tuner) or, with ``--dask-scheduler``, dask is
+        missing or the scheduler cannot be reached, 2 for invalid arguments.
     """
     parser = build_parser()
     try:
@@ -164,7 +227,6 @@ def main(argv=None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
     from .report import format_report, write_outputs
-    from .runner import run_benchmark
 
     if _needs_tuner(config) and not _optuna_available():
         print(f"reservoir-bench tunes every model with optuna, which could not be imported. "
@@ -173,7 +235,13 @@ def main(argv=None) -> int:
     if not torch_available():
         print("torch is not installed: trained-RNN rows will be skipped "
               '(pip install "reservoir-rc[torch]").', file=sys.stderr)
-    result = run_benchmark(config)
+    client = None
+    if args.dask_scheduler is not None:
+        client, error = _dask_client(args.dask_scheduler)
+        if client is None:
+            print(f"reservoir-bench: {error}", file=sys.stderr)
+            return 1
+    result = _run(config, client)
     print(format_report(result))
     written = write_outputs(result, args.out, figures=not args.no_figures)
     print(f"\nWrote {written['markdown']}, {written['json']}, {written['csv']}")

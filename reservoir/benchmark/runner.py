@@ -25,10 +25,22 @@ non-forecasting tasks) get an "n/a" row; a model that fails gets an "error"
 row with the message (a tuning where every trial failed included), and the
 run goes on. The whole run uses ``threads`` BLAS threads (torch models train
 single-threaded, their own setting).
+
+Parallel runs: the independent units of work go through
+:class:`joblib.Parallel` with ``n_jobs`` (``reservoir-bench --n-jobs N``):
+first the tuning of every (task, model) pair, then every test-seed run of
+every tuned model together with every radius of the stability sweeps.
+Under ``joblib.parallel_config(backend="dask")`` (``reservoir-bench
+--dask-scheduler ADDRESS``) they run on the dask cluster. Each unit sets
+the run's BLAS threads and silences warnings where it runs, and measures
+its memory with a probe of that process. The results (tables, JSON) are
+those of a serial run, in the same order; only the measured times and
+memory differ, as they do between any two runs.
 """
 
 from __future__ import annotations
 
+import functools
 import platform
 import sys
 import time
@@ -79,6 +91,11 @@ class RunConfig:
     time_budget : float or None
         Tuning wall time per model in seconds (optuna's ``timeout``) instead of
         ``budget`` trials; trials are then capped at :data:`TIME_BUDGET_MAX_TRIALS`.
+    n_jobs : int or None
+        Units of work run in parallel through :class:`joblib.Parallel` (joblib's
+        convention: None is 1, one after the other in this process, unless a
+        :func:`joblib.parallel_config` says otherwise; -1 every core or
+        worker). See the module docstring.
     """
 
     tasks: list
@@ -92,6 +109,7 @@ class RunConfig:
     tuning_seed: int = 0
     max_epochs: int | None = None
     time_budget: float | None = None
+    n_jobs: int | None = None
 
     @property
     def n_trials(self) -> int:
@@ -303,29 +321,109 @@ def _tune(spec, task, config, advance):
     return best, float(result.best_score_), _trial_rows(result.trials_), seconds
 
 
-def _evaluate(spec, task, config, probe, advance) -> ModelResult:
+@dataclass
+class _Failed:
+    """A unit of work that failed: the (status, reason) of its model's row."""
+
+    status: str
+    reason: str
+
+
+@dataclass
+class _Tested:
+    """One test-seed run: its outcome (model dropped), trained parameters and epochs."""
+
+    outcome: object
+    n_parameters: int | None
+    epochs: int | None
+
+
+class _Advance:
+    """Progress of one unit of work, ``units`` steps at most on ``bar``.
+
+    Called in this process, it advances the bar live. Pickled (a unit sent
+    to a joblib worker), it arrives as a no-op; :meth:`finish` then counts
+    the unit's steps when its result comes back.
+    """
+
+    def __init__(self, bar, units):
+        self.bar, self.units, self.done = bar, units, 0
+
+    def __call__(self):
+        if self.done >= self.units:  # a time-budget run has more trials than units
+            return
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def finish(self):
+        """Count the steps not advanced yet (run elsewhere, or skipped by a failure)."""
+        if self.bar is not None and self.done < self.units:
+            self.bar.update(self.units - self.done)
+        self.done = self.units
+
+    def __reduce__(self):
+        return (_Advance, (None, self.units))
+
+
+def _tuning_unit(spec, task, config, advance):
+    """(best params, validation score, trials, seconds) of :func:`_tune`, or _Failed."""
+    try:
+        return _tune(spec, task, config, advance)
+    except Exception as exc:  # noqa: BLE001 - one broken model must not end the run
+        return _Failed(*_failure(exc))
+
+
+def _test_unit(spec, task, params, seed, probe, count):
+    """Refit ``params`` with ``seed`` and score it on the test split: _Tested, or _Failed.
+
+    ``count``: count the trained parameters of the fitted model.
+    """
+    try:
+        outcome = task.run(spec.build(task, params, seed), "test", probe)
+        n_parameters = None
+        if count:
+            n_parameters = (outcome.n_parameters if outcome.n_parameters is not None
+                            else count_parameters(outcome.model))
+        epochs = getattr(outcome.model, "n_epochs_", None)
+        outcome.model = None
+        return _Tested(outcome, n_parameters, None if epochs is None else int(epochs))
+    except Exception as exc:  # noqa: BLE001 - one broken model must not end the run
+        return _Failed(*_failure(exc))
+
+
+def _model_result(spec, task, config, tuned, tests) -> ModelResult:
+    """The row of one model from its tuning and its test runs (in seed order).
+
+    A failure of the tuning or of a test run (the first, in seed order) gives
+    the model's "error" (or "skipped") row, as a serial run stops there.
+    """
+    failure = tuned if isinstance(tuned, _Failed) else next(
+        (test for test in tests if isinstance(test, _Failed)), None)
+    if failure is not None:
+        return ModelResult(task.name, spec.name, spec.label, status=failure.status,
+                           reason=failure.reason)
     result = ModelResult(task.name, spec.name, spec.label)
     (result.best_params, result.validation_score, result.tuning,
-     result.tune_seconds) = _tune(spec, task, config, advance)
-    for seed in config.seeds:
-        outcome = task.run(spec.build(task, result.best_params, seed), "test", probe)
+     result.tune_seconds) = tuned
+    for seed, test in zip(config.seeds, tests, strict=True):
         if result.n_parameters is None:
-            result.n_parameters = (outcome.n_parameters if outcome.n_parameters is not None
-                                   else count_parameters(outcome.model))
-        epochs = getattr(outcome.model, "n_epochs_", None)
-        if epochs is not None:
-            result.epochs.append(int(epochs))
-        outcome.model = None
-        result.outcomes.append(outcome)
+            result.n_parameters = test.n_parameters
+        if test.epochs is not None:
+            result.epochs.append(test.epochs)
+        result.outcomes.append(test.outcome)
         result.seeds.append(seed)
-        advance()
     return result
+
+
+def _tuning_units(spec, config) -> int:
+    """Progress units of one model's tuning: its trials (one for a time budget)."""
+    return config.budget if spec.tuned and config.time_budget is None else 1
 
 
 def _units(spec, config) -> int:
     """Progress units of one model: its trials (one for a time budget) and its test fits."""
-    tuning = config.budget if spec.tuned and config.time_budget is None else 1
-    return tuning + len(config.seeds)
+    return _tuning_units(spec, config) + len(config.seeds)
 
 
 def _unavailable(spec, task):
@@ -367,23 +465,20 @@ def run_model(spec, task, config, probe, bar=None) -> ModelResult:
     if unavailable is not None:
         status, reason = unavailable
         return ModelResult(task.name, spec.name, spec.label, status=status, reason=reason)
-    units, done = _units(spec, config), []
-
-    def advance():
-        if len(done) >= units:  # a time-budget run has more trials than units
-            return
-        done.append(1)
-        if bar is not None:
-            bar.update(1)
-
+    advance = _Advance(bar, _units(spec, config))
     try:
-        return _evaluate(spec, task, config, probe, advance)
-    except Exception as exc:  # noqa: BLE001 - one broken model must not end the run
-        status, reason = _failure(exc)
-        return ModelResult(task.name, spec.name, spec.label, status=status, reason=reason)
+        tuned = _tuning_unit(spec, task, config, advance)
+        tests = []
+        if not isinstance(tuned, _Failed):
+            for seed in config.seeds:
+                tests.append(_test_unit(spec, task, tuned[0], seed, probe,
+                                        count=seed == config.seeds[0]))
+                advance()
+                if isinstance(tests[-1], _Failed):
+                    break
+        return _model_result(spec, task, config, tuned, tests)
     finally:
-        if bar is not None and units > len(done):
-            bar.update(units - len(done))  # the fits a failed model did not run
+        advance.finish()  # the fits a failed model did not run
 
 
 # -- stability sweep --------------------------------------------------------------------------
@@ -409,14 +504,23 @@ def sweep_radii(task, spec, best_params, radii, seed, advance=None) -> dict:
     """
     scores = []
     for radius in radii:
-        try:
-            params = {**best_params, RADIUS_PARAMETER: float(radius)}
-            scores.append(float(task.run(spec.build(task, params, seed), "test").score))
-        except Exception:  # noqa: BLE001 - an unstable reservoir may fail to fit
-            scores.append(None)
+        scores.append(_radius_score(task, spec, best_params, radius, seed))
         if advance is not None:
             advance()
-    return {"spectral_radius": [float(r) for r in radii], "score": scores,
+    return _sweep_result(task, best_params, radii, scores)
+
+
+def _radius_score(task, spec, best_params, radius, seed):
+    """Test score of ``best_params`` with the spectral radius ``radius``; None if the fit fails."""
+    try:
+        params = {**best_params, RADIUS_PARAMETER: float(radius)}
+        return float(task.run(spec.build(task, params, seed), "test").score)
+    except Exception:  # noqa: BLE001 - an unstable reservoir may fail to fit
+        return None
+
+
+def _sweep_result(task, best_params, radii, scores):
+    return {"spectral_radius": [float(r) for r in radii], "score": list(scores),
             "metric": task.metric, "higher_is_better": task.higher_is_better,
             "tuned_radius": best_params.get(RADIUS_PARAMETER)}
 
@@ -451,6 +555,14 @@ def _limit_threads(stack, threads):
     stack.enter_context(threadpool_limits(limits=threads))
 
 
+def _run_context(stack, threads):
+    """The run's settings, in the driver and in every unit of work: BLAS threads, no warnings."""
+    _limit_threads(stack, threads)
+    stack.enter_context(warnings.catch_warnings())
+    _import_statsmodels()
+    warnings.simplefilter("ignore")
+
+
 def _progress_bar(config, total):
     from tqdm.auto import tqdm
 
@@ -458,8 +570,91 @@ def _progress_bar(config, total):
                 file=sys.stderr, dynamic_ncols=True)
 
 
+@functools.cache
+def _process_probe():
+    """The memory probe of this process (the driver's, or a joblib worker's), made once."""
+    return memory_probe()
+
+
+def _unit(threads, key, function, *args):
+    """``(key, function(*args))``, run with the run's settings wherever joblib runs it."""
+    with ExitStack() as stack:
+        _run_context(stack, threads)
+        return key, function(*args)
+
+
+def _test_job(spec, task, params, seed, count):
+    return _test_unit(spec, task, params, seed, _process_probe(), count)
+
+
+def _run_units(parallel, pairs, config, radii, do_sweep, bar):
+    """Every unit of work of the run through ``parallel``; (results, sweeps) in run order.
+
+    Phase 1 tunes every available (task, model) pair; phase 2 runs every test
+    seed of every tuned model and every radius of the ESN stability sweeps
+    (of a task whose ESN was tuned; the sweep is dropped if a test run of the
+    ESN fails, as a serial run skips it then).
+    """
+    from joblib import delayed
+
+    threads = config.threads
+    available = [i for i, (task, spec) in enumerate(pairs) if _unavailable(spec, task) is None]
+    advances = {i: _Advance(bar, _tuning_units(pairs[i][1], config)) for i in available}
+    tuned = {}
+    for i, result in parallel(delayed(_unit)(threads, i, _tuning_unit, pairs[i][1], pairs[i][0],
+                                             config, advances[i]) for i in available):
+        tuned[i] = result
+        advances[i].finish()
+        bar.set_postfix_str(f"{pairs[i][0].name} / {pairs[i][1].name}", refresh=True)
+        if isinstance(result, _Failed):
+            bar.update(len(config.seeds))  # the test fits it will not run
+
+    jobs, swept = [], set()
+    for i in sorted(tuned):
+        if isinstance(tuned[i], _Failed):
+            continue
+        task, spec = pairs[i]
+        jobs += [delayed(_unit)(threads, ("test", i, k), _test_job, spec, task, tuned[i][0], seed,
+                                k == 0) for k, seed in enumerate(config.seeds)]
+    for i, (task, spec) in enumerate(pairs):
+        if not do_sweep or spec.name != "esn":
+            continue
+        if i not in tuned or isinstance(tuned[i], _Failed):
+            bar.update(len(radii))
+            continue
+        swept.add(i)
+        jobs += [delayed(_unit)(threads, ("sweep", i, r), _radius_score, task, spec, tuned[i][0],
+                                radius, config.seeds[0]) for r, radius in enumerate(radii)]
+    done = {}
+    for key, value in parallel(jobs):
+        done[key] = value
+        bar.update(1)
+
+    results = []
+    for i, (task, spec) in enumerate(pairs):
+        if i not in tuned:
+            status, reason = _unavailable(spec, task)
+            results.append(ModelResult(task.name, spec.name, spec.label, status=status,
+                                       reason=reason))
+            continue
+        tests = [done[("test", i, k)] for k in range(len(config.seeds)) if ("test", i, k) in done]
+        results.append(_model_result(spec, task, config, tuned[i], tests))
+    sweeps = {}
+    for task in dict.fromkeys(task for task, _ in pairs) if do_sweep else ():
+        i = next((i for i, (t, spec) in enumerate(pairs) if t is task and spec.name == "esn"),
+                 None)
+        ok = i in swept and results[i].status == "ok"
+        sweeps[task.name] = _sweep_result(
+            task, results[i].best_params, radii,
+            [done[("sweep", i, r)] for r in range(len(radii))]) if ok else None
+    return results, sweeps
+
+
 def run_benchmark(config: RunConfig) -> BenchmarkResult:
     """Run every selected model on every selected task over the seeds.
+
+    The units of work go through ``joblib.Parallel(n_jobs=config.n_jobs)``;
+    see the module docstring.
 
     Parameters
     ----------
@@ -469,9 +664,11 @@ def run_benchmark(config: RunConfig) -> BenchmarkResult:
     -------
     BenchmarkResult
     """
+    from joblib import Parallel
+
     started = time.perf_counter()
     specs = make_models(config.quick, config.max_epochs)
-    probe = memory_probe()
+    probe = _process_probe()
     tasks = {name: make_task(name, config.quick) for name in config.tasks}
     selected = [specs[name] for name in config.models]
     radii = SWEEP_RADII[bool(config.quick)]
@@ -479,19 +676,13 @@ def run_benchmark(config: RunConfig) -> BenchmarkResult:
     total = sum(_units(spec, config) for task in tasks.values() for spec in selected
                 if spec.applies_to(task) and not (spec.needs_torch and not torch_available()))
     total += len(radii) * len(tasks) if do_sweep else 0
-    results, sweeps = [], {}
+    pairs = [(task, spec) for task in tasks.values() for spec in selected]
     with ExitStack() as stack:
-        _limit_threads(stack, config.threads)
-        stack.enter_context(warnings.catch_warnings())
-        _import_statsmodels()
-        warnings.simplefilter("ignore")
+        _run_context(stack, config.threads)
         bar = stack.enter_context(_progress_bar(config, total))
-        for task in tasks.values():
-            for spec in selected:
-                bar.set_postfix_str(f"{task.name} / {spec.name}", refresh=True)
-                results.append(run_model(spec, task, config, probe, bar))
-            if do_sweep:
-                sweeps[task.name] = _sweep_task(task, specs["esn"], results, config, radii, bar)
+        parallel = stack.enter_context(Parallel(n_jobs=config.n_jobs,
+                                                return_as="generator_unordered"))
+        results, sweeps = _run_units(parallel, pairs, config, radii, do_sweep, bar)
     meta = {
         "quick": config.quick, "budget": config.budget, "time_budget_s": config.time_budget,
         "max_trials": config.n_trials, "seeds": list(config.seeds),
@@ -509,13 +700,3 @@ def run_benchmark(config: RunConfig) -> BenchmarkResult:
     }
     return BenchmarkResult(config, meta, {name: t.info() for name, t in tasks.items()},
                            results, sweeps)
-
-
-def _sweep_task(task, esn_spec, results, config, radii, bar):
-    esn = next((r for r in results if r.task == task.name and r.model == "esn"), None)
-    if esn is None or esn.status != "ok":
-        bar.update(len(radii))
-        return None
-    bar.set_postfix_str(f"{task.name} / stability sweep", refresh=True)
-    return sweep_radii(task, esn_spec, esn.best_params, radii, config.seeds[0],
-                       advance=lambda: bar.update(1))

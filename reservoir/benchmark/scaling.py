@@ -37,7 +37,8 @@ import numpy as np
 from reservoir import ESN, ReservoirForecaster
 n_units, n_steps = (200, 8000) if {quick} else (2000, 80000)
 t = np.arange(n_steps)
-y = np.sin(0.05 * t) + 0.5 * np.sin(0.0123 * t) + 0.01 * np.random.default_rng(0).normal(size=n_steps)
+noise = 0.01 * np.random.default_rng(0).normal(size=n_steps)
+y = np.sin(0.05 * t) + 0.5 * np.sin(0.0123 * t) + noise
 ReservoirForecaster(ESN(n_units=n_units, random_state=0)).fit(y)
 """,
     "streamed_fit": """
