@@ -22,6 +22,7 @@ from scipy.stats import ortho_group
 
 from ._validation import RANDOM_STATE, Interval, Options
 from .base import SATURATION_LEVEL, BaseReservoir
+from .esn import one_blas_thread
 from .weights import input_matrix, reservoir_matrix, scale_to_spectral_radius
 
 __all__ = ["ES2N"]
@@ -130,13 +131,14 @@ class ES2N(BaseReservoir):
         x = np.array(state, dtype=dtype)
         states = np.empty((n_batch, n_steps, self.n_units), dtype=dtype)
         nonlinear = np.empty_like(x)
-        for t in range(n_steps):
-            np.matmul(x, W_T, out=nonlinear)
-            nonlinear += drive[:, t]
-            np.tanh(nonlinear, out=nonlinear)
-            x = x @ O_T
-            x += beta * nonlinear
-            states[:, t] = x
+        with one_blas_thread():  # two small products per step: threads would only wait
+            for t in range(n_steps):
+                np.matmul(x, W_T, out=nonlinear)
+                nonlinear += drive[:, t]
+                np.tanh(nonlinear, out=nonlinear)
+                x = x @ O_T
+                x += beta * nonlinear
+                states[:, t] = x
         self._warn_if_non_finite(inputs, x)
         return states, x
 

@@ -12,15 +12,17 @@ matrix rescaled to ``spectral_radius``, ``a`` the leak rate.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
+import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ._stability import scale_to_edge
 from ._validation import RANDOM_STATE, Interval, Options
@@ -43,7 +45,7 @@ try:  # SciPy's CSR kernels computing ``out += W @ x`` without allocating; see E
 except ImportError:  # pragma: no cover - private API moved
     _csr_matvec = _csr_matvecs = None
 
-__all__ = ["ESN", "product_accumulator", "saturated_count"]
+__all__ = ["ESN", "one_blas_thread", "product_accumulator", "saturated_count"]
 
 _ACTIVATIONS = ("tanh", "identity")
 #: Density of W above which the time loop uses a dense product instead of SciPy's
@@ -58,6 +60,123 @@ DENSE_LOOP_MIN_DENSITY = {"single": 0.2, "batch": 0.1}
 #: parallel work (2 threads: N = 50 x 50 series per thread was 1.4x slower than
 #: one thread, N = 300 x 50 per thread 1.5x faster).
 MIN_UNITS_PER_THREAD = 8192
+
+
+class _OneBlasThread:
+    """Process-wide, re-entrant and thread-safe "BLAS on one thread" switch (see one_blas_thread).
+
+    The BLAS libraries are found once, on first use (threadpoolctl enumerates
+    the loaded libraries, about 1.5 ms); entering then costs one
+    ``get_num_threads`` per library (about 2 µs) plus one ``set_num_threads``
+    for each that runs more than one thread, and a nested or concurrent entry
+    (the threads of one batch, the layers of a deep reservoir) only counts.
+    The thread counts found at the outermost entry are restored at its exit.
+
+    OpenBLAS (0.3.31 with pthreads, as NumPy's wheels ship it) ignores a
+    thread-count change asked for by any thread but the main one. A restore
+    that did not take (the last thread out was not the main one) is kept
+    pending and done by the next outermost entry's exit, so BLAS is never
+    left on one thread for good.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._saved = ()
+        self._pending = {}
+        self._libraries = None
+
+    def libraries(self):
+        """threadpoolctl's controllers of the BLAS libraries loaded in this process."""
+        if self._libraries is None:
+            controller = ThreadpoolController()
+            self._libraries = tuple(controller.select(user_api="blas").lib_controllers)
+        return self._libraries
+
+    def thread_count(self):
+        """The largest thread count of the BLAS libraries (None if none was found)."""
+        counts = [lib.get_num_threads() for lib in self.libraries()]
+        counts = [count for count in counts if count is not None]
+        return max(counts) if counts else None
+
+    def __enter__(self):
+        with self._lock:
+            if self._depth == 0:
+                saved = []
+                for lib in self.libraries():
+                    count = self._pending.pop(lib, None) or lib.get_num_threads()
+                    if count is not None and count != 1:
+                        lib.set_num_threads(1)
+                        saved.append((lib, count))
+                self._saved = tuple(saved)
+            self._depth += 1
+        return self
+
+    def __exit__(self, *exc_info):
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0:
+                for lib, count in self._saved:
+                    lib.set_num_threads(count)
+                    if lib.get_num_threads() != count:  # not taken: see the class docstring
+                        self._pending[lib] = count
+                self._saved = ()
+        return False
+
+
+_ONE_BLAS_THREAD = _OneBlasThread()
+
+
+def one_blas_thread():
+    """Context manager that runs BLAS on one thread while a time loop runs.
+
+    A per-step product is far too small for multi-threaded BLAS: each step
+    would wait on the synchronisation of BLAS's threads, and on a busy machine
+    for a core to free up. The time loops of :class:`ESN` and
+    :class:`~reservoir.LSM` run inside it (parallelism comes from splitting a
+    batch of series between threads of our own, ``n_jobs``); products outside
+    the loop (the input projection of a whole series, readout sums and solves)
+    keep BLAS's threads.
+
+    Re-entrant and thread-safe: the outermost entry sets every BLAS library to
+    one thread and its exit restores the counts it found. The libraries are
+    found once per process (with :class:`threadpoolctl.ThreadpoolController`),
+    so an entry costs a few microseconds (about 10 µs when it changes the
+    count of two OpenBLAS copies, NumPy's and SciPy's). The limit is
+    process-wide, as all BLAS thread settings are: BLAS products that other
+    threads of the program run meanwhile are limited too.
+
+    OpenBLAS as NumPy's wheels ship it (0.3.31, pthreads) accepts thread-count
+    changes from the main thread only, as with :mod:`threadpoolctl`'s own
+    limits: a loop run from another thread of your program keeps BLAS's
+    setting. There, set ``OMP_NUM_THREADS=1`` (or call
+    :func:`threadpoolctl.threadpool_limits` from the main thread) and
+    parallelise across series.
+
+    Returns
+    -------
+    context manager
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from threadpoolctl import threadpool_info
+    >>> from reservoir.esn import one_blas_thread
+    >>> with one_blas_thread():
+    ...     counts = {info["num_threads"] for info in threadpool_info()
+    ...               if info["user_api"] == "blas"}
+    >>> counts <= {1}
+    True
+    """
+    return _ONE_BLAS_THREAD
+
+
+def _available_cores():
+    """Cores this process may run on (its CPU affinity where the platform tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
 
 
 class ESN(BaseReservoir):
@@ -123,14 +242,26 @@ class ESN(BaseReservoir):
         other series of a batch or on how it is cut into blocks
         (:mod:`reservoir.base`, "Randomness").
     dtype : {"float64", "float32"}, default="float64"
+        Precision of the weights, the states and every product of the time
+        loop (input projection, recurrent product, tanh, state noise).
+        float32 halves the memory of the states and runs the loop faster
+        (the single-precision tanh vectorises where the double-precision one
+        may not); readout sums are accumulated in float64 all the same
+        (:class:`~reservoir.readouts.RidgeReadout` upcasts each block). See
+        the user guide, "Performance and scale", for when it pays.
     n_jobs : int or None, default=None
         Threads that advance a batch of series in parallel (the batch is split
-        between them; each part runs the same time loop). None means 1, -1 all
-        cores. Fewer threads are used when a part would hold fewer than
+        between them; each part runs the same time loop). None: as many as
+        BLAS would use, that is the available cores unless BLAS is limited
+        (``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS``
+        or :mod:`threadpoolctl`), so that a batch gets the cores a
+        multi-threaded product would have had without paying its per-step
+        synchronisation. -1: all available cores; an int: that many. Fewer
+        threads are used when a part would hold fewer than 2 series or
         ``MIN_UNITS_PER_THREAD`` unit-updates per step (then the per-step
-        overhead outweighs the parallel work), and BLAS runs single-threaded
-        meanwhile, so the two kinds of threads do not compete for cores.
-        Results do not depend on it.
+        overhead outweighs the parallel work). Whatever the count, the time
+        loop runs BLAS on one thread (:func:`one_blas_thread`), so the two
+        kinds of threads never compete for cores. Results do not depend on it.
     random_state : int, RandomState instance or None
         Seed for the weights and the noise; the same seed gives identical states.
 
@@ -438,51 +569,72 @@ class ESN(BaseReservoir):
         return draws.astype(self._dtype, copy=False)
 
     def _run_batches_in_threads(self, inputs, start, noise, out):
-        """Split the batch between ``n_jobs`` threads.
+        """Split the batch between the threads of :meth:`_thread_count`.
 
         Each thread keeps at least 2 series and ``MIN_UNITS_PER_THREAD``
-        unit-updates per step; BLAS is limited to one thread while they run.
-
-        NumPy's ufuncs and SciPy's CSR kernel release the GIL, so the halves
-        of a batch advance on different cores.
+        unit-updates per step; BLAS runs on one thread meanwhile
+        (:func:`one_blas_thread`, entered once for all of them). NumPy's
+        ufuncs and SciPy's CSR kernel release the GIL, so the parts of a batch
+        advance on different cores. Each series is updated by the same
+        column-wise kernels whatever part it falls in, so the states do not
+        depend on the split.
         """
         n_batch = len(inputs)
         n_jobs = self._thread_count(n_batch)
+        W = self.loop_matrix(n_batch)  # made once, before the threads share it
         if n_jobs == 1:
-            self._run_batch(inputs, start, noise, out)
+            self._run_batch(inputs, start, noise, out, W)
             return
         bounds = np.linspace(0, n_batch, n_jobs + 1).astype(int)
         slices = [slice(lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
-        with threadpool_limits(limits=1, user_api="blas"), \
-                ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        with one_blas_thread(), ThreadPoolExecutor(max_workers=n_jobs) as pool:
             jobs = [pool.submit(self._run_batch, inputs[part], start[part],
-                                None if noise is None else noise[part], out[part])
+                                None if noise is None else noise[part], out[part], W)
                     for part in slices]
             for job in jobs:
                 job.result()
 
     def _thread_count(self, n_batch):
-        """Threads for a batch of ``n_batch`` series: ``n_jobs``, within the work limits."""
-        n_jobs = (os.cpu_count() or 1) if self.n_jobs == -1 else (self.n_jobs or 1)
-        work_limit = self.n_units * n_batch // MIN_UNITS_PER_THREAD
-        return max(1, min(n_jobs, n_batch // 2, work_limit))
+        """Threads for a batch of ``n_batch`` series: ``n_jobs``, within the work limits.
+
+        With ``n_jobs=None``, the thread count of BLAS (read only when the work
+        limits allow more than one thread), at most the available cores.
+        """
+        work_limit = min(n_batch // 2, self.n_units * n_batch // MIN_UNITS_PER_THREAD)
+        if work_limit <= 1:
+            return 1
+        if self.n_jobs is None:
+            n_jobs = min(_available_cores(), _ONE_BLAS_THREAD.thread_count() or 1)
+        elif self.n_jobs == -1:
+            n_jobs = _available_cores()
+        else:
+            n_jobs = self.n_jobs
+        return max(1, min(n_jobs, work_limit))
 
     def _run_single(self, inputs, x, noise):
-        """One series: project all inputs in one product, then update in place row by row."""
+        """One series: project all inputs in one product, then update in place row by row.
+
+        The projection, a product over the whole series, runs on BLAS's
+        threads; the loop limits BLAS to one thread only when ``W`` is dense
+        (through the sparse kernel a step runs no BLAS product).
+        """
         states = inputs @ self.W_in_.T
         states += self.bias_
         if noise is not None:
             states += noise[0]
-        self._loop(states.shape[0], lambda t: states[t], None, np.array(x), batch=1)
+        W = self.loop_matrix(1)
+        self._loop(states.shape[0], lambda t: states[t], None, np.array(x), batch=1, W=W,
+                   limit_blas=not sp.issparse(W))
         return states
 
-    def _run_batch(self, inputs, start, noise, out):
+    def _run_batch(self, inputs, start, noise, out, W=None):
         """B series as (N, B) blocks: one product W @ x advances all of them per step.
 
         The input projection (bias folded in as a constant input) is computed per
         step straight into the (N, B) block, and each new block is copied into
         the (B, T, N) output ``out``: small cache-resident copies instead of a
-        large transpose of the whole output.
+        large transpose of the whole output. ``W`` is the loop matrix (by
+        default ``loop_matrix(B)``).
         """
         n_batch, n_steps, n_features = inputs.shape
         dtype = self._dtype
@@ -502,33 +654,45 @@ class ESN(BaseReservoir):
         def store(t, current):
             np.copyto(out[:, t, :], current.T)
 
-        self._loop(n_steps, load, store, np.ascontiguousarray(start.T), batch=n_batch)
+        self._loop(n_steps, load, store, np.ascontiguousarray(start.T), batch=n_batch, W=W)
 
-    def _loop(self, n_steps, load, store, x, batch):
+    def _loop(self, n_steps, load, store, x, batch, W=None, limit_blas=True):
         """The time loop, the only sequential part; it allocates nothing per step.
 
         ``load(t)`` returns the buffer holding the input drive of step t, which
         is turned in place into the state at t (for sparse W, SciPy's CSR
         kernel accumulates ``W @ x`` straight into it); ``store(t, state)``
-        (if given) copies the state out.
+        (if given) copies the state out. ``W`` is the loop matrix (by default
+        ``loop_matrix(batch)``).
+
+        With ``limit_blas`` (the default), BLAS runs on one thread throughout
+        (:func:`one_blas_thread`): the per-step products and whatever ``load``
+        and ``store`` compute (the closed loop of
+        :class:`~reservoir.ReservoirForecaster` runs its readout and input
+        projection there). A caller whose steps run no BLAS product at all
+        (one series through the CSR kernel) passes False and saves the two
+        thread-count changes, which cost more than a short loop itself.
         """
         leak = float(self.leak_rate)
         keep = 1.0 - leak
         nonlinear = self.activation == "tanh"
-        add_product = product_accumulator(self.loop_matrix(batch), batch)
+        if W is None:
+            W = self.loop_matrix(batch)
+        add_product = product_accumulator(W, batch)
         scratch = np.empty_like(x)
-        for t in range(n_steps):
-            current = load(t)
-            add_product(x, current, scratch)
-            if nonlinear:
-                np.tanh(current, out=current)
-            if leak != 1.0:
-                current *= leak
-                np.multiply(x, keep, out=scratch)
-                current += scratch
-            if store is not None:
-                store(t, current)
-            x = current
+        with one_blas_thread() if limit_blas else contextlib.nullcontext():
+            for t in range(n_steps):
+                current = load(t)
+                add_product(x, current, scratch)
+                if nonlinear:
+                    np.tanh(current, out=current)
+                if leak != 1.0:
+                    current *= leak
+                    np.multiply(x, keep, out=scratch)
+                    current += scratch
+                if store is not None:
+                    store(t, current)
+                x = current
 
 
 def product_accumulator(W, n_batch):

@@ -380,7 +380,8 @@ class _ReservoirModel(BaseEstimator):
                 self.readout_.partial_fit(F, Y[:, 0] if self.n_outputs_ == 1 else Y)
             return
         pairs = list(blocks)
-        F = np.concatenate([f for f, _ in pairs])
+        # In float64 whatever the states' dtype: readout sums are accumulated in double.
+        F = np.concatenate([f for f, _ in pairs], dtype=np.float64)
         Y = np.concatenate([y for _, y in pairs])
         self.readout_.fit(F, Y[:, 0] if self.n_outputs_ == 1 else Y)
 

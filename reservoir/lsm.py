@@ -173,6 +173,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._validation import BOOLEAN, RANDOM_STATE, Interval, Options, Satisfies, check_in_range
 from .base import BaseReservoir, RandomStreams, check_rng
+from .esn import one_blas_thread
 from .weights import (
     DTYPE,
     INPUT_SCALING,
@@ -898,19 +899,23 @@ class LSM(BaseReservoir):
         return features, liquid.pack()
 
     def _run(self, liquid, drive, n_batch, n_steps):
-        """The time loop; returns the features and the spike count of every neuron, (B, N)."""
+        """The time loop; returns the features and the spike count of every neuron, (B, N).
+
+        BLAS runs on one thread meanwhile (:func:`reservoir.esn.one_blas_thread`).
+        """
         n_trace_features = liquid.trace.shape[1] * self.n_units
         stepper = _LIFStepper(self, n_batch)
         features = np.empty((n_batch, n_steps, self.n_features_out_), dtype=self._dtype)
         total = np.empty_like(liquid.v)
         counts = np.zeros(liquid.v.shape, dtype=np.int64)
-        for t in range(n_steps):
-            for k in range(self.steps_per_input):
-                drive.current_at(t, k, liquid.current, out=total)
-                counts += stepper.step(liquid, total)
-            features[:, t, :n_trace_features] = liquid.trace.reshape(n_batch, -1)
-            if self.include_membrane:
-                features[:, t, n_trace_features:] = liquid.v
+        with one_blas_thread():  # no per-step product may wait on BLAS's threads
+            for t in range(n_steps):
+                for k in range(self.steps_per_input):
+                    drive.current_at(t, k, liquid.current, out=total)
+                    counts += stepper.step(liquid, total)
+                features[:, t, :n_trace_features] = liquid.trace.reshape(n_batch, -1)
+                if self.include_membrane:
+                    features[:, t, n_trace_features:] = liquid.v
         return features, counts
 
     # -- transform with activity statistics -------------------------------------------------

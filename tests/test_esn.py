@@ -247,7 +247,7 @@ def test_threads_give_identical_states(n_jobs):
 
 
 @pytest.mark.parametrize(("n_jobs", "n_units", "n_batch", "expected"), [
-    (None, 300, 100, 1),
+    (1, 300, 100, 1),
     (4, 300, 100, 3),    # 300 x 100 unit-updates per step: work for 3 threads
     (4, 300, 6, 1),      # too little work per step for a second thread
     (8, 10_000, 5, 2),   # at least 2 series per thread
@@ -340,3 +340,45 @@ def test_jacobian_factors_match_finite_differences(activation):
         base, _ = esn.simulate(u[:, t:t + 1], previous)
         numeric[:, j] = (ahead[0, 0] - base[0, 0]) / h
     np.testing.assert_allclose(exact, numeric, atol=1e-5)
+
+
+# --- the batched kernel against the update written out --------------------------------------------
+def _reference_states(esn, U, start=None):
+    """x[t] = (1 - a) x[t-1] + a tanh(W x[t-1] + W_in u[t] + b), one series at a time, dense."""
+    W = esn.W_.toarray() if hasattr(esn.W_, "toarray") else np.asarray(esn.W_)
+    W, W_in, b = W.astype(np.float64), esn.W_in_.astype(np.float64), esn.bias_.astype(np.float64)
+    a = esn.leak_rate
+    out = np.empty(U.shape[:2] + (esn.n_units,))
+    for i, u in enumerate(U):
+        x = np.zeros(esn.n_units) if start is None else start[i]
+        for t in range(len(u)):
+            x = (1 - a) * x + a * np.tanh(W @ x + W_in @ u[t] + b)
+            out[i, t] = x
+    return out
+
+
+@pytest.mark.parametrize("params", [
+    {},                                                  # CSR block product
+    {"connectivity": 0.5},                               # dense block product
+    {"leak_rate": 0.3, "n_jobs": 2},                     # leak, two threads
+])
+def test_batched_states_equal_the_reference_update(params):
+    U = np.random.default_rng(3).uniform(-1, 1, (40, 30, 2))
+    esn = ESN(n_units=250, input_scaling=0.5, random_state=0, **params).fit(U)
+    start = np.random.default_rng(4).uniform(-0.5, 0.5, (40, 250))
+    np.testing.assert_allclose(esn.transform(U, initial_state=start),
+                               _reference_states(esn, U, start), rtol=0, atol=1e-12)
+
+
+def test_float32_states_stay_float32_and_close_to_float64():
+    U = np.random.default_rng(3).uniform(-1, 1, (30, 40, 1))
+    for batch in (U, U[0]):  # the batched and the single-series loop
+        esn32 = ESN(n_units=250, dtype="float32", leak_rate=0.5, state_noise=0.01,
+                    random_state=0).fit(U)
+        assert esn32.W_.dtype == esn32.W_in_.dtype == esn32.bias_.dtype == np.float32
+        noisy = esn32.fit_transform(batch)  # noise drawn and added in float32
+        assert noisy.dtype == np.float32 and esn32.final_state_.dtype == np.float32
+        states = esn32.transform(batch)
+        assert states.dtype == np.float32 and not np.allclose(noisy, states)
+        esn64 = ESN(n_units=250, leak_rate=0.5, state_noise=0.01, random_state=0).fit(U)
+        np.testing.assert_allclose(states, esn64.transform(batch), rtol=0, atol=1e-5)

@@ -38,7 +38,7 @@ from ..datasets import LORENZ_LYAPUNOV_EXPONENT, lorenz, mackey_glass, narma
 from ..metrics import memory_capacity, nrmse, valid_prediction_time
 
 __all__ = ["TASKS", "DefaultsTask", "compare_defaults", "compare_edge", "compare_systems",
-           "refine_defaults", "sweep_defaults", "main"]
+           "our_system", "refine_defaults", "sweep_defaults", "main"]
 
 SEEDS = (0, 1, 2, 3, 4)
 MG_TRAIN, MG_HORIZON = 5000, 84
@@ -95,6 +95,25 @@ class _Ours:
 
     def reservoir(self, n_units, seed):
         return self._esn(n_units, seed)
+
+
+def our_system(esn_params=None, estimator_params=None):
+    """Our estimators as a system of :func:`compare_systems`, with parameters on the defaults.
+
+    Parameters
+    ----------
+    esn_params : dict, optional
+        ESN parameters set on top of the defaults (e.g. ``{"dtype": "float32"}``).
+    estimator_params : dict, optional
+        Estimator parameters (e.g. a readout).
+
+    Returns
+    -------
+    object
+        With ``forecaster(n_units, seed)``, ``regressor(n_units, seed)`` and
+        ``reservoir(n_units, seed)``, as every system of :data:`TASKS` needs.
+    """
+    return _Ours(esn_params, estimator_params)
 
 
 class _OurForecaster:
