@@ -405,15 +405,20 @@ class BaseReservoir(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         -------
         self
         """
-        validate_params(self)
-        self._check_params()
-        series = check_series(X, name="X", dtype=self._dtype)
-        record_n_features(self, series, reset=True)
+        series = self._validated_for_fit(X)
         rng = check_random_state(getattr(self, "random_state", None))
         self._initialize(series.n_features, rng)
         # Seed of the state-noise stream: every run with the same seed sees the same noise.
         self.noise_seed_ = int(rng.randint(0, 2**31 - 1))
         return self
+
+    def _validated_for_fit(self, X):
+        """Check the parameters and ``X`` at fit; record ``n_features_in_``; return X validated."""
+        validate_params(self)
+        self._check_params()
+        series = check_series(X, name="X", dtype=self._dtype)
+        record_n_features(self, series, reset=True)
+        return series
 
     def default_state(self, batch_size: int) -> np.ndarray:
         """The resting internal state, shape (batch_size, S): zeros unless overridden."""

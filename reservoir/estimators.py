@@ -294,19 +294,21 @@ class _ReservoirModel(BaseEstimator):
             return np.concatenate([states, inputs.astype(states.dtype, copy=False)], axis=-1)
         return states
 
-    def _block_layout(self, n_series, length):
-        """(series, steps) simulated at once for a group of ``n_series`` series of ``length`` steps.
+    def _block_rows(self):
+        """Series x steps of one simulated block: ``STATE_BLOCK_VALUES`` state values."""
+        return max(STATE_BLOCK_VALUES // max(self.reservoir_.n_features_out_, 1), 1)
+
+    def _block_steps(self, n_series, length):
+        """Steps simulated at once for ``n_series`` series of ``length`` steps.
 
         At most ``STATE_BLOCK_VALUES`` state values and ``STATE_BLOCK_STEPS``
         steps per block, so that the memory of a fit or a prediction depends
         on the reservoir's size and not on the length or number of the series.
         A non-causal (bidirectional) reservoir sees each series whole.
         """
-        rows = max(STATE_BLOCK_VALUES // max(self.reservoir_.n_features_out_, 1), 1)
-        batch = min(n_series, max(1, rows // MIN_BLOCK_STEPS))
         if not self.reservoir_.causal:
-            return batch, max(length, 1)
-        return batch, max(1, min(STATE_BLOCK_STEPS, rows // batch))
+            return length
+        return max(1, min(STATE_BLOCK_STEPS, self._block_rows() // n_series))
 
     def _simulated_blocks(self, inputs, stream, *, noise):
         """Yield ``(rows, start, states, U)``: the reservoir run over ``inputs`` in blocks.
@@ -315,31 +317,30 @@ class _ReservoirModel(BaseEstimator):
         continues from the stream's state and position, which are updated.
         ``rows`` are the positions (in ``inputs``) of the block's series and
         ``start`` the block's first step within this call. Series of equal
-        length advance together (:meth:`_block_layout` bounds the block).
+        length advance together, at most ``_block_rows() // MIN_BLOCK_STEPS``
+        of them at once (:meth:`_block_steps` bounds the steps).
         """
-        for members, U in equal_length_blocks(inputs):
-            length = U.shape[1]
+        max_batch = max(1, self._block_rows() // MIN_BLOCK_STEPS)
+        for members, U in equal_length_blocks(inputs, max_batch=max_batch):
+            rows, length = np.asarray(members), U.shape[1]
             if length == 0:
                 continue
-            batch, steps = self._block_layout(len(members), length)
-            for first in range(0, len(members), batch):
-                rows = np.asarray(members[first:first + batch])
-                part = U[first:first + batch]
-                state = stream.states[rows]
-                streams = RandomStreams(stream.keys[rows], stream.steps[rows], state_noise=noise)
-                for start in range(0, length, steps):
-                    stop = min(start + steps, length)
-                    states, state = self.reservoir_.simulate(part[:, start:stop], state,
-                                                             rng=streams.shifted(start))
-                    yield rows, start, states, part[:, start:stop]
-                stream.states[rows] = state
-                stream.steps[rows] += length
+            steps = self._block_steps(len(rows), length)
+            state = stream.states[rows]
+            streams = RandomStreams(stream.keys[rows], stream.steps[rows], state_noise=noise)
+            for start in range(0, length, steps):
+                stop = min(start + steps, length)
+                states, state = self.reservoir_.simulate(U[:, start:stop], state,
+                                                         rng=streams.shifted(start))
+                yield rows, start, states, U[:, start:stop]
+            stream.states[rows] = state
+            stream.steps[rows] += length
 
     def _training_blocks(self, inputs: list, targets: list, washout: int, stream):
         """Yield (features, targets) blocks for the readout, washout steps excluded.
 
         ``inputs`` and ``targets`` hold one (T_i, .) array per series of
-        ``stream`` (a :class:`_TrainingStream`): each series continues from
+        ``stream`` (a :class:`_SeriesStream`): each series continues from
         where the stream's previous chunk left it, and its first ``washout``
         steps (counted from the start of the series, over all chunks) are not
         fitted. State noise is on (training). Each series draws from its own
@@ -356,11 +357,12 @@ class _ReservoirModel(BaseEstimator):
         for rows, start, states, U in self._simulated_blocks(inputs, stream, noise=True):
             n_steps = states.shape[1]
             keeps = np.clip(washout - (offsets[rows] + start), 0, n_steps)
+            distinct = np.unique(keeps)
             Y = np.stack([targets[i][start:start + n_steps] for i in rows])
-            for keep in np.unique(keeps):
+            for keep in distinct:
                 if keep >= n_steps:
                     continue
-                chosen = slice(None) if len(set(keeps.tolist())) == 1 else keeps == keep
+                chosen = slice(None) if len(distinct) == 1 else keeps == keep
                 kept = states[chosen, keep:]
                 monitor.observe(kept)
                 F = self._features(kept, U[chosen, keep:])
@@ -391,7 +393,8 @@ class _ReservoirModel(BaseEstimator):
         first = not hasattr(self, "_stream")
         if first:
             validate_params(self)
-            readout = self.readout if self.readout is not None else RidgeReadout()
+            readout = (self.readout if self.readout is not None
+                       else self._default_component("readout"))
             reservoir = self.reservoir
         else:
             readout, reservoir = self.readout_, self.reservoir_
@@ -450,14 +453,14 @@ class _ReservoirModel(BaseEstimator):
     def _readout_is_trained(self):
         """Raise a clear error when no training step past the washout has been fitted yet."""
         check_is_fitted(self)
-        readout = self.readout_
-        if getattr(readout, "n_samples_seen_", 1) == 0 or (
-                isinstance(readout, RidgeReadout) and not hasattr(readout, "n_samples_seen_")):
+        try:
+            check_is_fitted(self.readout_)
+        except NotFittedError as exc:  # partial_fit has seen only washout steps
             raise NotFittedError(
                 f"{type(self).__name__} has seen no training step past the washout "
                 f"(washout={self.washout}, steps per series so far: "
                 f"{self._stream.steps.tolist()}); call partial_fit with more data first."
-            )
+            ) from exc
 
     def _readout_predict(self, F):
         """Readout predictions as a 2-D array (n, n_outputs_)."""
@@ -558,7 +561,6 @@ class ReservoirRegressor(SequenceRegressorMixin, _ReservoirModel):
         """
         validate_params(self)
         Xs, ys, _ = check_supervised_series(self, X, y, self.washout)
-        self.__dict__.pop("_stream", None)
         self._start(Xs, ys)
         self._consume(Xs.series, ys.series, new_series=True, streamed=None)
         return self
@@ -823,7 +825,6 @@ class ReservoirForecaster(BaseForecaster, _ReservoirModel):
         """Teacher forcing: input ``y[t]`` (and ``X[t]``), target ``y[t+1]``."""
         self._refuse_non_causal()
         check_washout(self.washout, [len(s) for s in series], extra=1)
-        self.__dict__.pop("_stream", None)
         self._start(series, exog)
         self._consume(series, exog, new_series=True, streamed=None)
 

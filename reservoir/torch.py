@@ -60,7 +60,6 @@ from ._validation import (
     check_series,
     check_washout,
     record_n_features,
-    validate_params,
 )
 from .base import BaseReservoir, RandomStreams, check_rng, resolve_dtype
 from .composite import DeepESN
@@ -271,10 +270,7 @@ class TorchReservoir(BaseReservoir):
         -------
         self
         """
-        validate_params(self)
-        self._check_params()
-        series = check_series(X, name="X", dtype=self._dtype)
-        record_n_features(self, series, reset=True)
+        series = self._validated_for_fit(X)
         self._adopt(clone(self._template()).fit(series.series))
         return self
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ._arguments import n_jobs_argument, positive_float, positive_int
 from .models import MODEL_NAMES, SETTINGS, make_models, torch_available
 from .runner import TIME_BUDGET_MAX_TRIALS
 from .tasks import TASK_NAMES
@@ -56,38 +57,6 @@ def _names(values, known, what, parser):
     return list(dict.fromkeys(names))
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def _n_jobs(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive integer or -1 (every core), got {text!r}") from None
-    if value < 1 and value != -1:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive integer or -1 (every core), got {text!r}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser of ``reservoir-bench``.
 
@@ -107,16 +76,16 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default: all)")
     parser.add_argument("--models", nargs="+", default=["all"], metavar="MODEL",
                         help=f"models to run: {', '.join(MODEL_NAMES)} (default: all)")
-    parser.add_argument("--seeds", type=_positive_int, default=None, metavar="N",
+    parser.add_argument("--seeds", type=positive_int, default=None, metavar="N",
                         help="number of seeds (0..N-1) for the test runs (default: "
                              f"{DEFAULTS[False]['seeds']}; --quick: {DEFAULTS[True]['seeds']})")
     budget = parser.add_mutually_exclusive_group()
-    budget.add_argument("--budget", type=_positive_int, default=None, metavar="N",
+    budget.add_argument("--budget", type=positive_int, default=None, metavar="N",
                         help="tuning trials per model, the same for every model: each trial "
                              "is one configuration from the model's search space (optuna TPE, "
                              "median pruner) scored on the validation split (default: "
                              f"{DEFAULTS[False]['budget']}; --quick: {DEFAULTS[True]['budget']})")
-    budget.add_argument("--time-budget", type=_positive_float, default=None, metavar="SECONDS",
+    budget.add_argument("--time-budget", type=positive_float, default=None, metavar="SECONDS",
                         help="tuning wall time per model instead of a trial count, for an "
                              "equal-time comparison: trials run until SECONDS have passed "
                              f"(at most {TIME_BUDGET_MAX_TRIALS}; the trial running then "
@@ -125,13 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"output folder (default: ./{DEFAULT_OUT})")
     parser.add_argument("--quick", action="store_true",
                         help="small data, small reservoirs, few epochs: a few minutes")
-    parser.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
+    parser.add_argument("--epochs", type=positive_int, default=None, metavar="N",
                         help="maximum training epochs of the trained RNNs (default: "
                              f"{SETTINGS[False].max_epochs}; --quick: {SETTINGS[True].max_epochs});"
                              " early stopping may end training sooner")
-    parser.add_argument("--threads", type=_positive_int, default=1, metavar="N",
+    parser.add_argument("--threads", type=positive_int, default=1, metavar="N",
                         help="BLAS threads for the whole run (default: 1)")
-    parser.add_argument("--n-jobs", type=_n_jobs, default=None, metavar="N",
+    parser.add_argument("--n-jobs", type=n_jobs_argument, default=None, metavar="N",
                         help="run the independent units of work (tuning of each task and "
                              "model, test-seed runs, sweep radii) in N joblib worker processes "
                              "(-1: one per core; with --dask-scheduler: default every worker "

@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._arguments import positive_int
+
 __all__ = ["ScalingResult", "scaling_search", "main", "TARGET_SPEEDUP"]
 
 #: The speed-up expected from 2 workers on a 2-core machine.
@@ -293,15 +295,6 @@ def build_parser() -> argparse.ArgumentParser:
     -------
     argparse.ArgumentParser
     """
-    def positive(text):
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-        return value
-
     parser = argparse.ArgumentParser(
         prog="python -m reservoir.benchmark.scaling_search",
         description="Time a 64-configuration hyperparameter search serially and on a dask "
@@ -311,13 +304,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a small search (8 configurations, 30 units, 1 repeat)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="use the dask cluster at ADDRESS instead of a local one")
-    parser.add_argument("--workers", type=positive, default=2, metavar="N",
+    parser.add_argument("--workers", type=positive_int, default=2, metavar="N",
                         help="worker processes of the local cluster (default: 2)")
-    parser.add_argument("--configurations", type=positive, default=None, metavar="N",
+    parser.add_argument("--configurations", type=positive_int, default=None, metavar="N",
                         help="configurations sampled (default: 64; --quick: 8)")
-    parser.add_argument("--repeats", type=positive, default=None, metavar="N",
+    parser.add_argument("--repeats", type=positive_int, default=None, metavar="N",
                         help="timed repeats, medians reported (default: 3; --quick: 1)")
-    parser.add_argument("--units", type=positive, default=None, metavar="N",
+    parser.add_argument("--units", type=positive_int, default=None, metavar="N",
                         help="ESN units (default: 300; --quick: 30)")
     parser.add_argument("--min-speedup", type=float, default=None, metavar="X",
                         help="exit with status 1 when the speed-up is below X")
